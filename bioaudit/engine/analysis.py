@@ -1,0 +1,515 @@
+"""Project-wide analysis: runs the function analyzer over every function to a fixed point
+(summaries and shared state), then derives the facts rules consume: face calls with their
+consent status and one unguarded path, facial data reaching sinks with evidence, face
+decisions gating outcomes, and non-face fallbacks."""
+from __future__ import annotations
+
+import ast
+from collections import deque
+from typing import Iterable
+
+from bioaudit.engine.facts import Decision, FaceCall, Fallback, ProjectFacts, SinkFlow
+from bioaudit.engine.flow import (
+    HIGH, LOW, MEDIUM, Events, FunctionAnalyzer, SinkHit, Summary, _decorator_name, _dotted,
+)
+from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex
+from bioaudit.engine.knowledge import RAW_KINDS, Knowledge
+from bioaudit.engine.values import EMPTY, Val, gate_labels, join
+from bioaudit.model import Confidence, Step
+
+MAX_ROUNDS_PER_FUNCTION = 12
+
+
+class Analysis:
+    def __init__(self, index: ProjectIndex, knowledge: Knowledge, face_modules: dict[str, bool], declared_fallback: dict | None = None) -> None:
+        self.index = index
+        self.knowledge = knowledge
+        self.face_modules = face_modules
+        self.declared_fallback = declared_fallback
+        self.state: dict[tuple, Val] = {}
+        self.summaries: dict[str, Summary] = {}
+        self.events: dict[str, Events] = {}
+        self.remote_sinks: dict[str, dict] = {}  # analysing function -> sink id -> (value, trace, conf)
+        self.sink_sites: dict[str, tuple] = {}
+        self.closure_envs: dict[str, dict] = {}
+        self._readers: dict[tuple, set[str]] = {}
+        self._callers: dict[str, set[str]] = {}
+        self._queue: deque[str] = deque()
+        self._queued: set[str] = set()
+        self._current: FunctionAnalyzer | None = None
+        self._rounds: dict[str, int] = {}
+        self._orm_cache: dict[str, bool] = {}
+        self._bases_cache: dict[str, list] = {}
+
+    # -- driving --------------------------------------------------------------------------
+    def run(self) -> ProjectFacts:
+        self._predeclare()
+        order = sorted(self.index.functions, key=lambda k: (not k.endswith("::" + MODULE_BODY), k))
+        for key in order:
+            self._enqueue(key)
+        while self._queue:
+            key = self._queue.popleft()
+            self._queued.discard(key)
+            self._analyse(key)
+        return self.facts()
+
+    def _predeclare(self) -> None:
+        for module in self.index.modules.values():
+            for node in module.tree.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.state[("global", module.key, node.name)] = Val(types=frozenset({f"func:{module.key}::{node.name}"}))
+                elif isinstance(node, ast.ClassDef):
+                    self.state[("global", module.key, node.name)] = Val(types=frozenset({f"cls:{module.key}::{node.name}"}))
+
+    def _enqueue(self, key: str) -> None:
+        if key not in self._queued and self._rounds.get(key, 0) < MAX_ROUNDS_PER_FUNCTION:
+            self._queued.add(key)
+            self._queue.append(key)
+
+    def _analyse(self, key: str) -> None:
+        info = self.index.functions[key]
+        self._rounds[key] = self._rounds.get(key, 0) + 1
+        analyzer = FunctionAnalyzer(self, info)
+        previous = self._current
+        self._current = analyzer
+        self.remote_sinks[key] = {}
+        try:
+            summary, events = analyzer.run()
+        except RecursionError:
+            summary, events = Summary(), Events()
+        finally:
+            self._current = previous
+        self.events[key] = events
+        if info.nested:
+            self.closure_envs[key] = _final_env(analyzer)
+        old = self.summaries.get(key)
+        self.summaries[key] = summary
+        if old is None or old.key() != summary.key():
+            for caller in self._callers.get(key, ()):
+                self._enqueue(caller)
+            if info.nested:
+                for child in info.nested.values():
+                    self._enqueue(child.key)
+
+    # -- services for the function analyzer -----------------------------------------------
+    def summary_for(self, info: FunctionInfo, analyzer: FunctionAnalyzer) -> Summary:
+        self._callers.setdefault(info.key, set()).add(analyzer.f.key)
+        summary = self.summaries.get(info.key)
+        if summary is None:
+            return Summary()
+        return summary
+
+    def read_state(self, key: tuple, analyzer: FunctionAnalyzer) -> Val | None:
+        self._readers.setdefault(key, set()).add(analyzer.f.key)
+        return self.state.get(key)
+
+    def write_state(self, key: tuple, value: Val, analyzer: FunctionAnalyzer) -> None:
+        if key[0] != "store" and value.params:
+            # A parameter stored into shared state: record it in the summary so each caller
+            # writes its own argument there.
+            for p in value.params:
+                analyzer.param_state.add((p, key))
+            value = value.replace(params=frozenset(), sealed_params=frozenset())
+        value = value.replace(gates=frozenset()) if value.gates and key[0] != "global" else value
+        old = self.state.get(key)
+        new = value if old is None else join(old, value)
+        if old is None or new != old:
+            self.state[key] = new
+            for reader in self._readers.get(key, ()):
+                if reader != analyzer.f.key or old is not None:
+                    self._enqueue(reader)
+
+    def record_remote_sink(self, sink_id: str, value: Val, trace: tuple, conf: int, analyzer: FunctionAnalyzer) -> None:
+        bucket = self.remote_sinks.setdefault(analyzer.f.key, {})
+        if sink_id not in bucket:
+            bucket[sink_id] = (value, trace, conf)
+
+    def closure_value(self, func: FunctionInfo, name: str) -> Val | None:
+        parent = func.parent
+        while parent is not None:
+            if name in [p.lstrip("*") for p in parent.params]:
+                index = [p.lstrip("*") for p in parent.params].index(name)
+                env = self.closure_envs.get(parent.key, {})
+                value = env.get(name, EMPTY)
+                return value.replace(types=value.types | frozenset({f"closure:{parent.key}:{index}"}))
+            env = self.closure_envs.get(parent.key)
+            if env is not None and name in env:
+                return env[name]
+            if name in parent.nested:
+                return Val(types=frozenset({f"func:{parent.nested[name].key}"}))
+            parent = parent.parent
+        return None
+
+    def import_value(self, module: ModuleInfo, name: str, level: int) -> Val:
+        key = self.index.resolve_import(module, name, level)
+        if key is not None:
+            return Val(types=frozenset({f"mod:{key}"}))
+        if level:
+            return EMPTY
+        return Val(types=frozenset({f"ext:{self.knowledge.canonical(name)}"}))
+
+    def import_from_value(self, module: ModuleInfo, modname: str, name: str, level: int) -> Val:
+        key = self.index.resolve_import(module, modname, level)
+        if key is not None:
+            value = self.state.get(("global", key, name))
+            if self._current is not None:
+                self._readers.setdefault(("global", key, name), set()).add(self._current.f.key)
+            if value is not None:
+                return value
+            sub = self.index.resolve_import(module, f"{modname}.{name}" if modname else name, level)
+            if sub is not None:
+                return Val(types=frozenset({f"mod:{sub}"}))
+            return EMPTY
+        if level:
+            sub = self.index.resolve_import(module, f"{modname}.{name}" if modname else name, level)
+            return Val(types=frozenset({f"mod:{sub}"})) if sub else EMPTY
+        return Val(types=frozenset({f"ext:{self.knowledge.canonical(f'{modname}.{name}')}"}))
+
+    def module_attribute(self, module_key: str, attr: str, analyzer: FunctionAnalyzer) -> Val:
+        value = self.read_state(("global", module_key, attr), analyzer)
+        if value is not None:
+            return value
+        module = self.index.modules.get(module_key)
+        if module is not None:
+            sub = self.index.resolve_import(module, f"{module.name}.{attr}", 0)
+            if sub is not None:
+                return Val(types=frozenset({f"mod:{sub}"}))
+        return EMPTY
+
+    # -- classes --------------------------------------------------------------------------
+    def class_bases(self, cls: ClassInfo) -> list:
+        """Resolved bases: ClassInfo for project classes, dotted strings for the rest."""
+        cached = self._bases_cache.get(cls.key)
+        if cached is not None:
+            return cached
+        out: list = []
+        for base in cls.node.bases:
+            resolved = None
+            if isinstance(base, ast.Name):
+                value = self.state.get(("global", cls.module.key, base.id))
+                if value is not None:
+                    for t in value.types:
+                        if t.startswith("cls:") and t[4:] in self.index.classes:
+                            resolved = self.index.classes[t[4:]]
+                        elif t.startswith("ext:"):
+                            resolved = t[4:]
+            elif isinstance(base, ast.Attribute):
+                root = base
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name):
+                    value = self.state.get(("global", cls.module.key, root.id))
+                    dotted = _dotted(base) or ""
+                    if value is not None:
+                        for t in value.types:
+                            if t.startswith("ext:"):
+                                resolved = t[4:] + dotted[len(root.id):]
+                            elif t.startswith("mod:"):
+                                target = self.index.module_class(t[4:], base.attr)
+                                if target is not None:
+                                    resolved = target
+            if resolved is None:
+                resolved = _dotted(base) or ""
+            out.append(resolved)
+        self._bases_cache[cls.key] = out
+        return out
+
+    def mro(self, cls: ClassInfo) -> Iterable[ClassInfo]:
+        seen: set[str] = set()
+        todo = [cls]
+        while todo:
+            current = todo.pop(0)
+            if current.key in seen:
+                continue
+            seen.add(current.key)
+            yield current
+            todo.extend(b for b in self.class_bases(current) if isinstance(b, ClassInfo))
+
+    def find_method(self, cls: ClassInfo, name: str) -> FunctionInfo | None:
+        for current in self.mro(cls):
+            if name in current.methods:
+                return current.methods[name]
+        return None
+
+    def external_bases(self, cls: ClassInfo) -> list[str]:
+        return [b for c in self.mro(cls) for b in self.class_bases(c) if isinstance(b, str)]
+
+    def is_orm_model(self, cls: ClassInfo) -> bool:
+        cached = self._orm_cache.get(cls.key)
+        if cached is None:
+            cached = any(self.knowledge.orm_bases.match(b) for b in self.external_bases(cls))
+            self._orm_cache[cls.key] = cached
+        return cached
+
+    def is_encrypted_field(self, cls: ClassInfo, name: str) -> bool:
+        for current in self.mro(cls):
+            node = current.field_calls.get(name)
+            if node is not None:
+                return any(
+                    self.knowledge.encrypted_fields.match(_dotted(n) or "")
+                    for n in ast.walk(node)
+                    if isinstance(n, (ast.Name, ast.Attribute))
+                )
+        return False
+
+    # -- facts ----------------------------------------------------------------------------
+    def facts(self) -> ProjectFacts:
+        facts = ProjectFacts()
+        unguarded = self._unguarded_paths()
+        for key in sorted(self.events):
+            events = self.events[key]
+            path_to_func = unguarded.get(key)
+            for event in events.face_calls.values():
+                spec = event.spec
+                lib = self.knowledge.libraries.get(spec.library)
+                path = None
+                if not event.consented and path_to_func is not None:
+                    path = (*path_to_func, event.site.step(f"`{spec.call}` processes facial data without a consent check"))
+                facts.face_calls.append(
+                    FaceCall(
+                        site=event.site, api=spec.call, category=spec.category,
+                        library=spec.library, cloud=bool(lib and lib.cloud),
+                        vendor=lib.vendor if lib else "", region=lib.region if lib else "",
+                        unguarded_path=path, arguments=event.arguments,
+                        guard_confidence=Confidence.HIGH,
+                    )
+                )
+        facts.sink_flows = self._sink_flows()
+        facts.decisions, facts.fallbacks = self._decisions()
+        facts.face_calls.sort(key=lambda c: (c.site.path, c.site.line, c.site.column))
+        return facts
+
+    def _sink_flows(self) -> list[SinkFlow]:
+        merged: dict[str, SinkFlow] = {}
+        for key in sorted(self.events):
+            for (skey, category), hit in sorted(self.events[key].sinks.items()):
+                sink_id = f"{hit.site.path}:{skey}:{category}"
+                self._merge_flow(merged, sink_id, hit.site, hit.sink, category, hit.value, hit.value.trace, hit.value.conf, hit.details)
+        for key in sorted(self.remote_sinks):
+            for sink_id, (value, trace, conf) in sorted(self.remote_sinks[key].items(), key=lambda kv: kv[0]):
+                site_info = self.sink_sites.get(sink_id)
+                if site_info is None:
+                    continue
+                site, sink, category, details = site_info
+                self._merge_flow(merged, sink_id.removesuffix(":sealed"), site, sink, category, value, trace, conf, details)
+        return sorted(merged.values(), key=lambda f: (f.site.path, f.site.line, f.site.column, f.category))
+
+    def _merge_flow(self, merged, sink_id, site, sink, category, value: Val, trace, conf, details) -> None:
+        sealed = bool(details.get("sealed"))
+        raw = frozenset() if sealed else value.all_kinds()
+        enc = value.all_kinds() if sealed else value.all_sealed()
+        if not raw and not enc:
+            return
+        confidence = Confidence(max(LOW, min(HIGH, conf)))
+        existing = merged.get(sink_id)
+        if existing is None:
+            merged[sink_id] = SinkFlow(site, sink, category, raw, tuple(trace), confidence, enc, dict(details))
+        else:
+            better = confidence > existing.confidence or (raw and not existing.kinds)
+            merged[sink_id] = SinkFlow(
+                site, sink, category, existing.kinds | raw,
+                tuple(trace) if better else existing.steps,
+                max(confidence, existing.confidence) if raw else existing.confidence,
+                existing.encrypted_kinds | enc, existing.details,
+            )
+
+    # -- consent --------------------------------------------------------------------------
+    def _unguarded_paths(self) -> dict[str, tuple[Step, ...]]:
+        """Functions reachable from an entry point through calls made without consent, each
+        with one such path (entry point first)."""
+        called: dict[str, list] = {}
+        for key, events in self.events.items():
+            for call in events.calls.values():
+                called.setdefault(call.callee, []).append((key, call))
+        entries = []
+        for key in sorted(self.index.functions):
+            info = self.index.functions[key]
+            if self._guarded(info):
+                continue
+            if info.qualname == MODULE_BODY or key not in called or self._is_entry(info):
+                entries.append(key)
+        paths: dict[str, tuple[Step, ...]] = {}
+        queue = deque()
+        for key in entries:
+            info = self.index.functions[key]
+            paths[key] = (self._entry_step(info),)
+            queue.append(key)
+        self._bfs(queue, paths)
+        # Functions nothing reaches (cycles without an outside caller) are entry points too.
+        unreached = [k for k in sorted(self.index.functions) if k not in paths and not self._guarded(self.index.functions[k]) and not self._reached_by_any(k, called)]
+        for key in unreached:
+            paths[key] = (self._entry_step(self.index.functions[key]),)
+            queue.append(key)
+        self._bfs(queue, paths)
+        return paths
+
+    def _reached_by_any(self, key: str, called: dict) -> bool:
+        # Is `key` reachable from an entry point at all (guarded or not)? Approximated by
+        # having a caller outside its own strongly connected cycle: keep it simple and only
+        # treat functions whose every caller is itself unreached as entries.
+        return key in called
+
+    def _bfs(self, queue: deque, paths: dict) -> None:
+        out_edges: dict[str, list] = {}
+        for key, events in self.events.items():
+            for call in events.calls.values():
+                out_edges.setdefault(key, []).append(call)
+        while queue:
+            key = queue.popleft()
+            for call in sorted(out_edges.get(key, ()), key=lambda c: (c.site.line, c.site.column, c.callee)):
+                if call.consented or call.callee in paths:
+                    continue
+                callee = self.index.functions.get(call.callee)
+                if callee is None or self._guarded(callee):
+                    continue
+                paths[call.callee] = (*paths[key], call.site.step(f"calls `{callee.display.rsplit('.', 1)[-1]}()` without a consent check"))
+                queue.append(call.callee)
+
+    def _entry_step(self, info: FunctionInfo) -> Step:
+        node = info.node
+        line = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0) + 1
+        if info.qualname == MODULE_BODY:
+            return Step(info.module.key, 1, 1, f"module `{info.module.name}` runs at import or as a script")
+        kind = "entry point" if self._is_entry(info) else "function nothing in the project calls"
+        return Step(info.module.key, line, col, f"`{info.display}` is an {kind}" if kind == "entry point" else f"`{info.display}` is a {kind}")
+
+    def _is_entry(self, info: FunctionInfo) -> bool:
+        k = self.knowledge
+        for dec in info.decorators:
+            name = self._decorator_qualname(info, dec)
+            if k.entry_decorators.match(name):
+                return True
+        if info.cls is not None:
+            return any(k.entry_classes.match(b) for b in self.external_bases(info.cls))
+        return False
+
+    def _decorator_qualname(self, info: FunctionInfo, dec: ast.expr) -> str:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        dotted = _dotted(target) or ""
+        root = dotted.split(".")[0]
+        value = self.state.get(("global", info.module.key, root))
+        if value is not None:
+            for t in value.types:
+                if t.startswith("ext:"):
+                    return t[4:] + dotted[len(root):]
+        return dotted
+
+    def _guarded(self, info: FunctionInfo) -> bool:
+        """A consent guard wraps every call of this function (decorator or dependency)."""
+        cached = getattr(info, "_guard", None)
+        if cached is not None:
+            return cached
+        info._guard = False  # recursion guard
+        result = any(self._decorator_guards(info, dec) for dec in info.decorators) or self._depends_guard(info)
+        info._guard = result
+        return result
+
+    def _decorator_guards(self, info: FunctionInfo, dec: ast.expr) -> bool:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        func = self._resolve_function(info.module, target)
+        if func is not None:
+            return self._wrapper_checks_consent(func)
+        name = self._decorator_qualname(info, dec)
+        if self.knowledge.consent_decorators.match(name):
+            return True
+        if isinstance(dec, ast.Call):
+            # FastAPI: @router.get("/x", dependencies=[Depends(require_consent)])
+            for kw in dec.keywords:
+                if kw.arg == "dependencies" and isinstance(kw.value, (ast.List, ast.Tuple)):
+                    if any(self._dependency_guards(info.module, d) for d in kw.value.elts):
+                        return True
+        return False
+
+    def _depends_guard(self, info: FunctionInfo) -> bool:
+        args = getattr(info.node, "args", None)
+        if args is None:
+            return False
+        defaults = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+        annotations = [a.annotation for a in (*args.args, *args.kwonlyargs) if a.annotation is not None]
+        for node in (*defaults, *annotations):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Call) and self._dependency_guards(info.module, sub):
+                    return True
+        return False
+
+    def _dependency_guards(self, module: ModuleInfo, node: ast.expr) -> bool:
+        if not (isinstance(node, ast.Call) and (_dotted(node.func) or "").split(".")[-1] in ("Depends", "Security") and node.args):
+            return False
+        dep = node.args[0]
+        func = self._resolve_function(module, dep)
+        if func is not None:
+            summary = self.summaries.get(func.key)
+            return bool(summary and summary.enforces_consent)
+        return self.knowledge.consent_functions.match(_dotted(dep) or "")
+
+    def _resolve_function(self, module: ModuleInfo, node: ast.expr) -> FunctionInfo | None:
+        dotted = _dotted(node)
+        if not dotted:
+            return None
+        parts = dotted.split(".")
+        value = self.state.get(("global", module.key, parts[0]))
+        if value is None:
+            return None
+        for t in value.types:
+            kind, _, name = t.partition(":")
+            if kind == "func" and len(parts) == 1:
+                return self.index.functions.get(name)
+            if kind == "mod" and len(parts) == 2:
+                inner = self.state.get(("global", name, parts[1]))
+                if inner is not None:
+                    for t2 in inner.types:
+                        if t2.startswith("func:"):
+                            return self.index.functions.get(t2[5:])
+        return None
+
+    def _wrapper_checks_consent(self, decorator: FunctionInfo) -> bool:
+        """A project decorator guards when its wrapper calls the wrapped function only
+        after consent is established (or when it enforces consent itself, as a
+        decorator factory's returned decorator may)."""
+        calls = []
+        todo = [decorator]
+        while todo:
+            current = todo.pop()
+            summary = self.summaries.get(current.key)
+            if summary is not None:
+                calls.extend(summary.wrapped_calls)
+            todo.extend(current.nested.values())
+        relevant = [c for c in calls if c[0].startswith(decorator.key)]
+        return bool(relevant) and all(consented for _, consented in relevant)
+
+    # -- decisions and fallbacks ------------------------------------------------------------
+    def _decisions(self) -> tuple[list[Decision], list[Fallback]]:
+        decisions_by_label: dict[str, tuple] = {}
+        fallback_labels: dict[str, tuple] = {}
+        for key in sorted(self.events):
+            decisions_by_label.update(self.events[key].decisions)
+            fallback_labels.update(self.events[key].fallbacks)
+        decisions: dict[tuple, Decision] = {}
+        fallbacks: list[Fallback] = []
+        for key in sorted(self.events):
+            for action in sorted(self.events[key].actions.values(), key=lambda a: (a.site.line, a.site.column)):
+                for conj in sorted(action.gates, key=sorted):
+                    matches = sorted(l for l in conj if l.startswith("M:"))
+                    nonface = sorted(l for l in conj if l.startswith("N:"))
+                    if nonface and not matches:
+                        site, how = fallback_labels.get(nonface[0], (action.site, "non-face check"))
+                        fallbacks.append(Fallback(action.ends, action.site.step(f"`{how}` gates this without a face"), how))
+                    for label in matches:
+                        found = decisions_by_label.get(label)
+                        if found is None:
+                            continue
+                        site, api = found
+                        dkey = (site.path, site.line, site.column)
+                        previous = decisions.get(dkey)
+                        ends = action.ends | (previous.ends if previous else frozenset())
+                        step = previous.action if previous else action.site.step(f"the match result gates `{action.site.statement}`")
+                        decisions[dkey] = Decision(site, api, ends, step, (site.step(f"face match by `{api}`"), step), Confidence.HIGH if site.path == action.site.path else Confidence.MEDIUM)
+        if self.declared_fallback:
+            ends = frozenset(self.declared_fallback.get("ends") or ("login", "access", "attendance", "identity"))
+            fallbacks.append(Fallback(ends, Step("", 0, 0, f"declared in config: {self.declared_fallback.get('reason', '')}"), "declared"))
+        return sorted(decisions.values(), key=lambda d: (d.site.path, d.site.line, d.site.column)), fallbacks
+
+
+def _final_env(analyzer: FunctionAnalyzer) -> dict:
+    return dict(getattr(analyzer, "final_env", {}))

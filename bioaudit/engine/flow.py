@@ -1,0 +1,1404 @@
+"""The abstract interpreter: one forward pass over one function's `ast`, tracking facial
+data, consent, decisions and object types, and producing the function's summary and the
+events rules care about.
+
+Flow-sensitive within a function (branches joined, loops iterated to stability, early
+exits respected); interprocedural through summaries the `Analysis` keeps to a fixed point.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+from bioaudit.engine.facts import Site
+from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo
+from bioaudit.engine.knowledge import RAW_KINDS, ApiSpec
+from bioaudit.engine.values import (
+    EMPTY, Val, combine, gate_labels, gates_and, gates_or, join, source, with_field,
+)
+from bioaudit.model import Step
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bioaudit.engine.analysis import Analysis
+
+HIGH, MEDIUM, LOW = 3, 2, 1
+TEMPLATE_NAMES = re.compile(
+    r"(?i)(^|_)(known_?)?(face_?)?(encodings?|embeddings?|descriptors?|templates?|face_?db|face_?vectors?|face_?features?)($|_)"
+)
+_STRINGISH = ("str", "repr", "format")
+
+
+# -- summaries and events --------------------------------------------------------------
+@dataclass
+class SinkHit:
+    site: Site
+    sink: str
+    category: str  # log | storage | network | exception
+    value: Val
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class FaceEvent:
+    site: Site
+    spec: ApiSpec
+    consented: bool
+    arguments: dict
+
+
+@dataclass
+class CallEvent:
+    callee: str  # function key
+    site: Site
+    consented: bool
+
+
+@dataclass
+class ActionEvent:
+    site: Site
+    ends: frozenset
+    gates: frozenset  # DNF over labels at the action
+
+
+@dataclass
+class Summary:
+    ret: Val = EMPTY
+    # (param index, sink id) -> trace inside the function, for raw data reaching a sink
+    param_sinks: dict = field(default_factory=dict)
+    # (param index, state key) for parameters stored into shared state
+    param_state: frozenset = frozenset()
+    enforces_consent: bool = False
+    always_exits: bool = False
+    # ends of auth actions performed, with the gates (may contain P:<i>) they sit under
+    actions: frozenset = frozenset()
+    # decorator wrappers: calls of the wrapped function and whether consent held there
+    wrapped_calls: tuple = ()
+
+    def key(self) -> tuple:
+        return (
+            self.ret, frozenset(self.param_sinks), self.param_state, self.enforces_consent,
+            self.always_exits, self.actions, self.wrapped_calls,
+        )
+
+
+@dataclass
+class Events:
+    face_calls: dict = field(default_factory=dict)  # site key -> FaceEvent
+    calls: dict = field(default_factory=dict)  # (site key, callee) -> CallEvent
+    sinks: dict = field(default_factory=dict)  # (site key, category) -> SinkHit
+    actions: dict = field(default_factory=dict)  # site key -> ActionEvent
+    decisions: dict = field(default_factory=dict)  # label -> (Site, api)
+    fallbacks: dict = field(default_factory=dict)  # label -> (Site, how)
+
+
+# -- state -----------------------------------------------------------------------------
+class State:
+    __slots__ = ("env", "consented", "gates", "dead")
+
+    def __init__(self, env: dict, consented: bool = False, gates=frozenset(), dead: bool = False):
+        self.env = env
+        self.consented = consented
+        self.gates = gates
+        self.dead = dead
+
+    def copy(self) -> "State":
+        return State(dict(self.env), self.consented, self.gates, self.dead)
+
+
+def join_states(states: list[State], base_gates) -> State:
+    live = [s for s in states if not s.dead]
+    if not live:
+        dead = State(dict(states[0].env) if states else {}, True, base_gates, True)
+        return dead
+    if len(live) == 1:
+        return live[0]
+    env: dict = {}
+    for s in live:
+        for name, value in s.env.items():
+            env[name] = join(env[name], value) if name in env else value
+    consented = all(s.consented for s in live)
+    return State(env, consented, base_gates, False)
+
+
+class _Exit(Exception):
+    pass
+
+
+# -- the interpreter -------------------------------------------------------------------
+class FunctionAnalyzer:
+    def __init__(self, analysis: "Analysis", func: FunctionInfo) -> None:
+        self.a = analysis
+        self.k = analysis.knowledge
+        self.f = func
+        self.module = func.module
+        self.is_module = func.qualname == MODULE_BODY
+        self.summary = Summary()
+        self.events = Events()
+        self.ret = EMPTY
+        self.exit_consents: list[bool] = []
+        self.normal_exits = 0
+        self.reads: set = set()  # state keys and summaries read (dependencies)
+        self.globals_declared: set[str] = set()
+        self.param_sinks: dict = {}
+        self.param_state: set = set()
+        self.actions: set = set()
+        self.wrapped_calls: list = []
+        self.loop_exits: list[list[State]] = []
+        self.memo: dict[int, Val] = {}
+        self.face_module = analysis.face_modules.get(self.module.key, False)
+
+    # ---------------------------------------------------------------------------------
+    def run(self) -> tuple[Summary, Events]:
+        st = State(self._entry_env())
+        body = self.f.node.body if not isinstance(self.f.node, ast.Lambda) else [ast.Return(self.f.node.body)]
+        st = self.block(body, st)
+        self.final_env = st.env
+        if not st.dead:
+            self.exit_consents.append(st.consented)
+            self.normal_exits += 1
+        s = self.summary
+        s.ret = self.ret
+        s.param_sinks = self.param_sinks
+        s.param_state = frozenset(self.param_state)
+        s.enforces_consent = bool(self.exit_consents) and all(self.exit_consents)
+        s.always_exits = self.normal_exits == 0 and not self.is_module
+        s.actions = frozenset(self.actions)
+        s.wrapped_calls = tuple(sorted(set(self.wrapped_calls)))
+        return s, self.events
+
+    def _entry_env(self) -> dict:
+        env: dict = {}
+        if self.is_module:
+            return env
+        params = self.f.params
+        for i, name in enumerate(params):
+            clean = name.lstrip("*")
+            env[clean] = Val(params=frozenset({i}), gates=frozenset({frozenset({f"P:{i}"})}))
+        if self.f.cls is not None and params and not self._is_static():
+            first = params[0].lstrip("*")
+            kind = "cls" if self._is_classmethod() else "pinst"
+            env[first] = Val(types=frozenset({f"{kind}:{self.f.cls.key}"}))
+        # FastAPI-style dependencies: `user = Depends(get_user)` is evaluated per call.
+        return env
+
+    def _is_static(self) -> bool:
+        return any(_decorator_name(d) == "staticmethod" for d in self.f.decorators)
+
+    def _is_classmethod(self) -> bool:
+        return any(_decorator_name(d) == "classmethod" for d in self.f.decorators)
+
+    # -- sites --------------------------------------------------------------------------
+    def site(self, node: ast.AST, stmt_node: ast.AST | None = None) -> Site:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", line) or line
+        col = self._char_col(line, getattr(node, "col_offset", 0))
+        end_col = self._char_col(end_line, getattr(node, "end_col_offset", 0) or 0)
+        text = self.module.lines[line - 1].strip() if 0 < line <= len(self.module.lines) else ""
+        return Site(self.module.key, line, col + 1, end_line, end_col + 1, self.f.display, text)
+
+    def _char_col(self, line: int, byte_col: int) -> int:
+        if 0 < line <= len(self.module.lines):
+            text = self.module.lines[line - 1]
+            if text.isascii():
+                return byte_col
+            return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+        return byte_col
+
+    def step(self, node: ast.AST, note: str) -> Step:
+        return Step(self.module.key, getattr(node, "lineno", 1), self._char_col(getattr(node, "lineno", 1), getattr(node, "col_offset", 0)) + 1, note)
+
+    @staticmethod
+    def skey(node: ast.AST) -> str:
+        return f"{getattr(node, 'lineno', 0)}:{getattr(node, 'col_offset', 0)}"
+
+    def label(self, node: ast.AST) -> str:
+        return f"{self.module.key}:{self.skey(node)}"
+
+    # -- statements ---------------------------------------------------------------------
+    def block(self, stmts: list[ast.stmt], st: State) -> State:
+        for stmt in stmts:
+            if st.dead:
+                break
+            st = self.stmt(stmt, st)
+        return st
+
+    def stmt(self, node: ast.stmt, st: State) -> State:
+        method = getattr(self, "s_" + type(node).__name__, None)
+        if method is None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child, st)
+            return st
+        return method(node, st)
+
+    def s_Expr(self, node: ast.Expr, st: State) -> State:
+        value = node.value
+        if isinstance(value, ast.Call):
+            self.expr(value, st, statement=True)
+        else:
+            self.expr(value, st)
+        return st
+
+    def s_Assign(self, node: ast.Assign, st: State) -> State:
+        value = self.expr(node.value, st)
+        for target in node.targets:
+            self.assign(target, value, st, node.value)
+        return st
+
+    def s_AnnAssign(self, node: ast.AnnAssign, st: State) -> State:
+        if node.value is not None:
+            self.assign(node.target, self.expr(node.value, st), st, node.value)
+        return st
+
+    def s_AugAssign(self, node: ast.AugAssign, st: State) -> State:
+        current = self.expr(_load(node.target), st)
+        value = combine([current, self.expr(node.value, st)])
+        self.assign(node.target, value, st, None)
+        return st
+
+    def s_Return(self, node: ast.Return, st: State) -> State:
+        if node.value is not None:
+            value = self.expr(node.value, st)
+            self.ret = join(self.ret, value.replace(gates=gates_and(value.gates, st.gates)) if st.gates else value)
+        self.exit_consents.append(st.consented)
+        self.normal_exits += 1
+        st.dead = True
+        return st
+
+    def s_Raise(self, node: ast.Raise, st: State) -> State:
+        if node.exc is not None:
+            exc = node.exc
+            value = self.expr(exc, st)
+            if isinstance(exc, ast.Call):
+                carried = combine(self.memo.get(id(a), EMPTY) for a in [*exc.args, *(k.value for k in exc.keywords)])
+                self.sink(exc, "exception message", "log", carried, st)
+            del value
+        st.dead = True
+        return st
+
+    def s_Assert(self, node: ast.Assert, st: State) -> State:
+        self.expr(node.test, st)
+        return self.refine(node.test, st, True)
+
+    def s_If(self, node: ast.If, st: State) -> State:
+        self.expr(node.test, st)
+        if _is_main_guard(node.test):
+            body = self.block(node.body, st.copy())
+            return join_states([body, self.block(node.orelse, st.copy())], st.gates)
+        true_state = self.block(node.body, self.refine(node.test, st, True))
+        false_state = self.block(node.orelse, self.refine(node.test, st, False))
+        return self._merge_branches([true_state, false_state], st)
+
+    def _merge_branches(self, states: list[State], before: State) -> State:
+        live = [s for s in states if not s.dead]
+        if len(live) == len(states):
+            merged = join_states(live, before.gates)
+            merged.gates = before.gates
+            return merged
+        return join_states(states, gates_or_all([s.gates for s in live]) if live else before.gates)
+
+    def s_While(self, node: ast.While, st: State) -> State:
+        self.expr(node.test, st)
+        return self._loop(node, st, lambda s: self.refine(node.test, s, True), lambda s: self.refine(node.test, s, False), infinite=_is_true(node.test))
+
+    def s_For(self, node: ast.For, st: State) -> State:
+        iterable = self.expr(node.iter, st)
+        element = _element(iterable)
+
+        def enter(s: State) -> State:
+            s = s.copy()
+            self.assign(node.target, element, s, None)
+            return s
+
+        return self._loop(node, st, enter, lambda s: s, infinite=False)
+
+    s_AsyncFor = s_For
+
+    def _loop(self, node, st: State, enter, leave, infinite: bool) -> State:
+        self.loop_exits.append([])
+        entry = st
+        body_end = st
+        for _ in range(3):
+            start = join_states([entry, body_end], entry.gates) if body_end is not entry else entry
+            start.consented = entry.consented
+            body_end = self.block(node.body, enter(start.copy()))
+            if not body_end.dead and all(entry.env.get(n) == v for n, v in body_end.env.items()):
+                break
+            if body_end.dead:
+                break
+        breaks = self.loop_exits.pop()
+        exits = [leave(entry)] if not infinite else []
+        if not body_end.dead and not infinite:
+            exits.append(leave(body_end))
+        exits.extend(breaks)
+        after = join_states(exits, entry.gates) if exits else State(dict(entry.env), entry.consented, entry.gates, True)
+        after = self.block(getattr(node, "orelse", []), after) if not after.dead else after
+        if not after.dead:
+            after.consented = after.consented and entry.consented if not infinite else after.consented
+            after.gates = entry.gates
+        return after
+
+    def s_Break(self, node: ast.Break, st: State) -> State:
+        if self.loop_exits:
+            self.loop_exits[-1].append(st.copy())
+        st.dead = True
+        return st
+
+    def s_Continue(self, node: ast.Continue, st: State) -> State:
+        st.dead = True
+        return st
+
+    def s_With(self, node: ast.With, st: State) -> State:
+        for item in node.items:
+            value = self.expr(item.context_expr, st)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, value, st, None)
+        return self.block(node.body, st)
+
+    s_AsyncWith = s_With
+
+    def s_Try(self, node: ast.Try, st: State) -> State:
+        body_end = self.block(node.body, st.copy())
+        # A handler may start anywhere in the body: data as joined, consent as at entry.
+        handler_start = join_states([st, body_end], st.gates) if not body_end.dead else st.copy()
+        handler_start = handler_start.copy()
+        handler_start.consented = st.consented
+        handler_start.dead = False
+        ends = []
+        for handler in node.handlers:
+            h = handler_start.copy()
+            if handler.name:
+                h.env[handler.name] = EMPTY
+            ends.append(self.block(handler.body, h))
+        normal = self.block(node.orelse, body_end) if not body_end.dead else body_end
+        merged = self._merge_branches([normal, *ends], st)
+        if node.finalbody:
+            if merged.dead:
+                self.block(node.finalbody, handler_start.copy())
+                return merged
+            merged = self.block(node.finalbody, merged)
+        return merged
+
+    s_TryStar = s_Try
+
+    def s_Match(self, node: ast.Match, st: State) -> State:
+        subject = self.expr(node.subject, st)
+        ends = []
+        exhaustive = False
+        for case in node.cases:
+            s = st.copy()
+            for name in _pattern_names(case.pattern):
+                s.env[name] = subject
+            if case.guard is not None:
+                self.expr(case.guard, s)
+                s = self.refine(case.guard, s, True)
+            ends.append(self.block(case.body, s))
+            if isinstance(case.pattern, ast.MatchAs) and case.pattern.pattern is None and case.guard is None:
+                exhaustive = True
+        if not exhaustive:
+            ends.append(st.copy())
+        return self._merge_branches(ends, st)
+
+    def s_FunctionDef(self, node, st: State) -> State:
+        key = f"{self.module.key}::{self._nested_qual(node.name)}"
+        info = self.a.index.functions.get(key)
+        if info is not None:
+            self.bind(node.name, Val(types=frozenset({f"func:{info.key}"})), st)
+        for dec in node.decorator_list:
+            self.expr(dec, st)
+        return st
+
+    s_AsyncFunctionDef = s_FunctionDef
+
+    def s_ClassDef(self, node: ast.ClassDef, st: State) -> State:
+        key = f"{self.module.key}::{self._nested_qual(node.name)}"
+        for base in node.bases:
+            self.expr(base, st)
+        if key in self.a.index.classes:
+            self.bind(node.name, Val(types=frozenset({f"cls:{key}"})), st)
+        return st
+
+    def _nested_qual(self, name: str) -> str:
+        if self.is_module:
+            return name
+        return f"{self.f.qualname}.<locals>.{name}"
+
+    def s_Import(self, node: ast.Import, st: State) -> State:
+        for alias in node.names:
+            if alias.asname:
+                self.bind(alias.asname, self.a.import_value(self.module, alias.name, 0), st)
+            else:
+                root = alias.name.split(".")[0]
+                self.bind(root, self.a.import_value(self.module, root, 0), st)
+        return st
+
+    def s_ImportFrom(self, node: ast.ImportFrom, st: State) -> State:
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            self.bind(alias.asname or alias.name, self.a.import_from_value(self.module, node.module or "", alias.name, node.level), st)
+        return st
+
+    def s_Global(self, node: ast.Global, st: State) -> State:
+        self.globals_declared.update(node.names)
+        return st
+
+    s_Nonlocal = s_Global
+
+    def s_Delete(self, node: ast.Delete, st: State) -> State:
+        return st
+
+    # -- assignment ---------------------------------------------------------------------
+    def bind(self, name: str, value: Val, st: State) -> None:
+        st.env[name] = value
+        if self.is_module or name in self.globals_declared:
+            self.a.write_state(("global", self.module.key, name), value, self)
+
+    def assign(self, target: ast.expr, value: Val, st: State, value_node: ast.expr | None) -> None:
+        if isinstance(target, ast.Name):
+            if (
+                value_node is not None
+                and isinstance(value_node, ast.Call)
+                and not value.all_kinds()
+                and self.face_module
+                and TEMPLATE_NAMES.search(target.id)
+                and self._is_loader_call(value_node)
+            ):
+                value = join(value, source("template", self.step(value_node, f"`{target.id}` loaded from an unknown store (name suggests face templates)"), LOW))
+            self.bind(target.id, value, st)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if isinstance(value_node, (ast.Tuple, ast.List)) and len(value_node.elts) == len(elts) and not any(isinstance(e, ast.Starred) for e in elts):
+                for elt, sub in zip(elts, value_node.elts):
+                    self.assign(elt, self.memo.get(id(sub), EMPTY), st, sub)
+            else:
+                element = _element(value)
+                for elt in elts:
+                    self.assign(elt.value if isinstance(elt, ast.Starred) else elt, element, st, None)
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, value, st, None)
+        elif isinstance(target, ast.Attribute):
+            base = self.expr(target.value, st)
+            self._store_attribute(target, base, value, st)
+        elif isinstance(target, ast.Subscript):
+            base = self.expr(target.value, st)
+            key = self.expr(target.slice, st)
+            self._store_subscript(target, base, key, value, st)
+
+    def _store_attribute(self, target: ast.Attribute, base: Val, value: Val, st: State) -> None:
+        attr = target.attr
+        for t in base.types:
+            if t.startswith("pinst:") or t.startswith("cls:"):
+                cls_key = t.split(":", 1)[1]
+                self.a.write_state(("field", cls_key, attr), value, self)
+                cls = self.a.index.classes.get(cls_key)
+                if cls is not None and t.startswith("pinst:") and self.a.is_orm_model(cls):
+                    self._orm_field_write(target, cls, {attr: value}, st)
+            elif t.startswith("mod:"):
+                self.a.write_state(("global", t[4:], attr), value, self)
+        if isinstance(target.value, ast.Name) and target.value.id in st.env:
+            holder = st.env[target.value.id]
+            st.env[target.value.id] = with_field(holder, attr, value, strong=True)
+
+    def _store_subscript(self, target: ast.Subscript, base: Val, key: Val, value: Val, st: State) -> None:
+        types = base.types
+        if any(t in self.k.session_objects or t.startswith("ext:") and t[4:] in self.k.session_objects for t in types) or (
+            _dotted(target.value) in self.k.session_objects
+        ):
+            self.action(target, frozenset({"login"}), st)
+        if any(t == "inst:shelve.Shelf" for t in types):
+            self.sink(target, "shelve", "storage", value, st, details={"store": key.const})
+        for t in types:
+            if t.startswith("pinst:"):
+                self.a.write_state(("field", t[6:], "[]"), value, self)
+        name = _root_name(target.value)
+        if name is None:
+            return
+        if isinstance(target.value, ast.Name) and name in st.env:
+            holder = st.env[name]
+            if key.const is not None:
+                st.env[name] = with_field(holder, key.const, value, strong=True)
+            else:
+                st.env[name] = join(holder, value.data_only())
+        elif isinstance(target.value, ast.Attribute):
+            # `self.gallery[name] = enc`: the container attribute holds the data now
+            self._mutate(target.value, value, st)
+
+    def _mutate(self, receiver: ast.expr, added: Val, st: State) -> None:
+        """`receiver` (a container or model) now also holds `added`."""
+        added = added.data_only()
+        if not added.tainted:
+            return
+        if isinstance(receiver, ast.Name):
+            holder = st.env.get(receiver.id)
+            if holder is None:
+                holder = self._global_read(receiver.id)
+            st.env[receiver.id] = join(holder, added)
+            if self.is_module or receiver.id in self.globals_declared or receiver.id not in self._locals():
+                self.a.write_state(("global", self.module.key, receiver.id), added, self)
+        elif isinstance(receiver, ast.Attribute):
+            base = self.expr(receiver.value, st)
+            for t in base.types:
+                if t.startswith("pinst:") or t.startswith("cls:"):
+                    self.a.write_state(("field", t.split(":", 1)[1], receiver.attr), added, self)
+                elif t.startswith("mod:"):
+                    self.a.write_state(("global", t[4:], receiver.attr), added, self)
+        elif isinstance(receiver, ast.Subscript):
+            self._mutate(receiver.value, added, st)
+
+    def _locals(self) -> set[str]:
+        cached = getattr(self, "_local_names", None)
+        if cached is None:
+            cached = set(p.lstrip("*") for p in self.f.params)
+            if not self.is_module:
+                for node in ast.walk(self.f.node):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                        cached.add(node.id)
+            self._local_names = cached
+        return cached
+
+    # -- conditions ---------------------------------------------------------------------
+    def refine(self, test: ast.expr, st: State, truthy: bool) -> State:
+        out = st.copy()
+        if self.consent_of(test, truthy):
+            out.consented = True
+        gates = self.memo.get(id(test), EMPTY).gates
+        if gates:
+            out.gates = gates_and(st.gates, gates)
+        return out
+
+    def consent_of(self, test: ast.expr, truthy: bool) -> bool:
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return self.consent_of(test.operand, not truthy)
+        if isinstance(test, ast.BoolOp):
+            parts = [self.consent_of(v, truthy) for v in test.values]
+            if isinstance(test.op, ast.And):
+                return any(parts) if truthy else all(parts)
+            return all(parts) if truthy else any(parts)
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            left, right, op = test.left, test.comparators[0], test.ops[0]
+            lv, rv = self.memo.get(id(left), EMPTY), self.memo.get(id(right), EMPTY)
+            subject, other = (left, right) if lv.consent else (right, left) if rv.consent else (None, None)
+            if subject is None:
+                return False
+            if isinstance(op, (ast.In, ast.NotIn)):
+                return truthy if isinstance(op, ast.In) else not truthy
+            polarity = not _is_falsy_const(other)
+            if isinstance(op, (ast.NotEq, ast.IsNot)):
+                polarity = not polarity
+            elif not isinstance(op, (ast.Eq, ast.Is)):
+                return False
+            return truthy if polarity else not truthy
+        if isinstance(test, ast.NamedExpr):
+            return self.consent_of(test.value, truthy)
+        value = self.memo.get(id(test), EMPTY)
+        return value.consent and truthy
+
+    # -- expressions --------------------------------------------------------------------
+    def expr(self, node: ast.expr, st: State, statement: bool = False) -> Val:
+        method = getattr(self, "e_" + type(node).__name__, None)
+        if method is None:
+            value = combine(self.expr(c, st) for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
+        elif statement:
+            value = method(node, st, statement=True)
+        else:
+            value = method(node, st)
+        self.memo[id(node)] = value
+        return value
+
+    def e_Constant(self, node: ast.Constant, st: State) -> Val:
+        if isinstance(node.value, str):
+            return Val(const=node.value)
+        return EMPTY
+
+    def e_Name(self, node: ast.Name, st: State) -> Val:
+        name = node.id
+        if name in st.env:
+            value = st.env[name]
+        else:
+            value = self._global_read(name)
+        if not value.consent and self.k.consent_attributes.match(name) and name not in ("consent_required",):
+            value = value.replace(consent=True)
+        return value
+
+    def _global_read(self, name: str) -> Val:
+        value = self.a.read_state(("global", self.module.key, name), self)
+        if value is not None:
+            return value
+        closure = self.a.closure_value(self.f, name)
+        if closure is not None:
+            return closure
+        return Val(types=frozenset({f"ext:builtins.{name}"}))
+
+    def e_Attribute(self, node: ast.Attribute, st: State) -> Val:
+        base = self.expr(node.value, st)
+        return self.attribute(base, node.attr, node)
+
+    def attribute(self, base: Val, attr: str, node: ast.AST) -> Val:
+        types: set[str] = set()
+        out = EMPTY
+        for t in base.types:
+            kind, _, name = t.partition(":")
+            if kind == "ext":
+                types.add(f"ext:{self.k.canonical(name + '.' + attr)}")
+                typed = self.k.attributes.get((name, attr))
+                if typed:
+                    types.add(f"inst:{typed}")
+            elif kind == "inst":
+                typed = self.k.attributes.get((name, attr))
+                types.add(f"inst:{typed}" if typed else f"meth:{name}.{attr}")
+            elif kind == "mod":
+                value = self.a.module_attribute(name, attr, self)
+                out = join(out, value)
+            elif kind in ("pinst", "cls"):
+                cls = self.a.index.classes.get(name)
+                if cls is not None:
+                    method = self.a.find_method(cls, attr)
+                    if method is not None:
+                        types.add(f"bound:{method.key}" if kind == "pinst" else f"func:{method.key}")
+                    elif kind == "cls" and attr == "objects":
+                        types.add(f"manager:{name}")
+                    state = self.a.read_state(("field", name, attr), self)
+                    if state is not None:
+                        out = join(out, state)
+                    elif kind == "pinst" and cls.field_calls.get(attr) is not None:
+                        pass
+            elif kind == "manager":
+                types.add(f"managerop:{name}.{attr}")
+        if base.kinds or base.params or base.fields or base.sealed or base.sealed_params:
+            if attr in self.k.clean_attributes:
+                data = base.clean()
+            else:
+                fld = base.field(attr)
+                data = fld if fld is not None else base.data_only().replace(fields=base.fields)
+                if fld is None and base.fields:
+                    data = base.flattened().data_only()
+            out = join(out, data)
+        elif base.gates or base.consent:
+            out = join(out, base.clean())
+        if self.k.consent_attributes.match(attr):
+            out = out.replace(consent=True)
+        if types:
+            out = out.replace(types=out.types | frozenset(types))
+        return out
+
+    def e_Subscript(self, node: ast.Subscript, st: State) -> Val:
+        base = self.expr(node.value, st)
+        key = self.expr(node.slice, st)
+        if key.const is not None:
+            fld = base.field(key.const)
+            value = fld if fld is not None else _element(base)
+            if fld is None and base.fields:
+                value = base.flattened().data_only()
+            if self.k.consent_attributes.match(key.const):
+                value = value.replace(consent=True)
+        else:
+            value = _element(base) if not isinstance(node.slice, ast.Slice) else base.data_only()
+        if key.gates:
+            value = value.replace(gates=gates_and(value.gates, key.gates))
+        return value
+
+    def e_BinOp(self, node: ast.BinOp, st: State) -> Val:
+        left, right = self.expr(node.left, st), self.expr(node.right, st)
+        value = combine([left, right])
+        if left.const is not None and right.const is not None:
+            if isinstance(node.op, ast.Add):
+                value = value.replace(const=left.const + right.const)
+            elif isinstance(node.op, ast.Div):
+                value = value.replace(const=f"{left.const}/{right.const}")
+        elif isinstance(node.op, ast.Div) and right.const is not None:
+            value = value.replace(const=right.const, types=frozenset({"inst:pathlib.Path"}))
+        elif isinstance(node.op, ast.Mod) and left.const is not None:
+            value = value.replace(const=left.const)
+        return value
+
+    def e_BoolOp(self, node: ast.BoolOp, st: State) -> Val:
+        values = [self.expr(v, st) for v in node.values]
+        out = EMPTY
+        gates = frozenset()
+        for v in values:
+            out = join(out, v.replace(gates=frozenset()))
+            gates = gates_and(gates, v.gates) if isinstance(node.op, ast.And) else gates_or(gates, v.gates)
+        return out.replace(gates=gates) if gates else out
+
+    def e_Compare(self, node: ast.Compare, st: State) -> Val:
+        values = [self.expr(node.left, st), *(self.expr(c, st) for c in node.comparators)]
+        return combine(v.clean() for v in values)
+
+    def e_UnaryOp(self, node: ast.UnaryOp, st: State) -> Val:
+        value = self.expr(node.operand, st)
+        return value.clean() if isinstance(node.op, ast.Not) else value
+
+    def e_IfExp(self, node: ast.IfExp, st: State) -> Val:
+        test = self.expr(node.test, st)
+        value = join(self.expr(node.body, self.refine(node.test, st, True)), self.expr(node.orelse, self.refine(node.test, st, False)))
+        return value.replace(gates=gates_and(value.gates, test.gates)) if test.gates else value
+
+    def e_JoinedStr(self, node: ast.JoinedStr, st: State) -> Val:
+        parts = []
+        const_parts = []
+        for v in node.values:
+            value = self.expr(v, st)
+            parts.append(value)
+            const_parts.append(value.const if value.const is not None else "*")
+        out = combine(parts)
+        return out.replace(const="".join(const_parts))
+
+    def e_FormattedValue(self, node: ast.FormattedValue, st: State) -> Val:
+        value = self.expr(node.value, st)
+        if node.format_spec is not None:
+            self.expr(node.format_spec, st)
+        return value.flattened().data_only()
+
+    def _container(self, elts, st: State) -> Val:
+        return combine(self.expr(e, st) for e in elts) if elts else EMPTY
+
+    def e_List(self, node, st: State) -> Val:
+        values = [self.expr(e, st) for e in node.elts]
+        out = EMPTY
+        for v in values:
+            out = join(out, v.flattened().data_only() if v.fields else v.data_only())
+        return out
+
+    e_Tuple = e_List
+    e_Set = e_List
+
+    def e_Dict(self, node: ast.Dict, st: State) -> Val:
+        fields = {}
+        rest = EMPTY
+        for k, v in zip(node.keys, node.values):
+            value = self.expr(v, st)
+            key = self.expr(k, st) if k is not None else EMPTY
+            if k is not None and key.const is not None:
+                fields[key.const] = value
+            else:
+                rest = join(rest, value.flattened().data_only())
+        out = rest
+        if fields:
+            out = out.replace(fields=tuple(sorted(fields.items())))
+        return out
+
+    def _comprehension(self, node, st: State, elements: list[ast.expr]) -> Val:
+        inner = st.copy()
+        for gen in node.generators:
+            iterable = self.expr(gen.iter, inner)
+            self.assign(gen.target, _element(iterable), inner, None)
+            for cond in gen.ifs:
+                self.expr(cond, inner)
+                inner = self.refine(cond, inner, True)
+        out = EMPTY
+        for e in elements:
+            v = self.expr(e, inner)
+            out = join(out, v.flattened().data_only())
+        return out
+
+    def e_ListComp(self, node, st: State) -> Val:
+        return self._comprehension(node, st, [node.elt])
+
+    e_SetComp = e_ListComp
+    e_GeneratorExp = e_ListComp
+
+    def e_DictComp(self, node: ast.DictComp, st: State) -> Val:
+        return self._comprehension(node, st, [node.key, node.value])
+
+    def e_Lambda(self, node: ast.Lambda, st: State) -> Val:
+        return EMPTY
+
+    def e_NamedExpr(self, node: ast.NamedExpr, st: State) -> Val:
+        value = self.expr(node.value, st)
+        self.assign(node.target, value, st, node.value)
+        return value
+
+    def e_Await(self, node: ast.Await, st: State) -> Val:
+        return self.expr(node.value, st)
+
+    def e_Yield(self, node, st: State) -> Val:
+        if node.value is not None:
+            self.ret = join(self.ret, self.expr(node.value, st))
+        return EMPTY
+
+    e_YieldFrom = e_Yield
+
+    def e_Starred(self, node: ast.Starred, st: State) -> Val:
+        return self.expr(node.value, st)
+
+    # -- calls --------------------------------------------------------------------------
+    def e_Call(self, node: ast.Call, st: State, statement: bool = False) -> Val:
+        func = node.func
+        receiver = EMPTY
+        method = None
+        if isinstance(func, ast.Attribute):
+            receiver = self.expr(func.value, st)
+            callee = self.attribute(receiver, func.attr, func)
+            self.memo[id(func)] = callee
+            method = func.attr
+        else:
+            callee = self.expr(func, st)
+        args = [self.expr(a, st) for a in node.args]
+        kwargs = {}
+        for kw in node.keywords:
+            value = self.expr(kw.value, st)
+            if kw.arg is None:
+                kwargs.setdefault("**", EMPTY)
+                kwargs["**"] = join(kwargs["**"], value)
+            else:
+                kwargs[kw.arg] = value
+        call = _Call(node, callee, receiver, method, args, kwargs, statement)
+
+        result = EMPTY
+        resolved = False
+        consented_before = st.consented
+        for t in sorted(callee.types):
+            kind, _, name = t.partition(":")
+            if kind == "ext":
+                resolved = True
+                result = join(result, self.external_call(self.k.canonical(name), call, st))
+            elif kind == "meth":
+                resolved = True
+                result = join(result, self.external_call(name, call, st))
+            elif kind == "inst":
+                resolved = True
+                result = join(result, self.external_call(f"{name}.__call__", call, st))
+            elif kind in ("func", "bound"):
+                info = self.a.index.functions.get(name)
+                if info is not None:
+                    resolved = True
+                    result = join(result, self.project_call(info, call, st, bound=kind == "bound", consented_before=consented_before))
+            elif kind == "cls":
+                cls = self.a.index.classes.get(name)
+                if cls is not None:
+                    resolved = True
+                    result = join(result, self.instantiate(cls, call, st, consented_before))
+            elif kind == "managerop":
+                resolved = True
+                result = join(result, self.manager_call(name, call, st))
+            elif kind == "closure":
+                resolved = True
+                self.wrapped_calls.append((name, st.consented))
+                result = join(result, combine(args))
+        if not resolved:
+            result = self.unresolved_call(call, st)
+        return result
+
+    # Calls into the project ---------------------------------------------------------------
+    def project_call(self, info: FunctionInfo, call: "_Call", st: State, bound: bool, consented_before: bool) -> Val:
+        summary = self.a.summary_for(info, self)
+        site = self.site(call.node)
+        self.events.calls[(self.skey(call.node), info.key)] = CallEvent(info.key, site, consented_before)
+        argvals = self._bind_args(info, call, bound)
+        note = f"passed to `{info.display.rsplit('.', 1)[-1]}()`"
+        # Parameters that reach sinks inside the callee.
+        for (index, sink_id), inner_trace in summary.param_sinks.items():
+            arg = argvals.get(index)
+            if arg is None:
+                continue
+            flat = arg.flattened()
+            if flat.kinds & RAW_KINDS:
+                hit = self.a.sink_sites.get(sink_id)
+                if hit is not None:
+                    trace = (*flat.trace, self.step(call.node, note), *inner_trace)
+                    self.a.record_remote_sink(sink_id, flat, trace, max(MEDIUM if flat.conf >= MEDIUM else LOW, min(flat.conf, MEDIUM)), self)
+            for p in flat.params:
+                self.param_sinks.setdefault((p, sink_id), (self.step(call.node, note), *inner_trace))
+        for index, key in summary.param_state:
+            arg = argvals.get(index)
+            if arg is not None and arg.tainted:
+                self.a.write_state(key, _downgrade(arg.flattened().with_step(self.step(call.node, note))), self)
+        if summary.enforces_consent:
+            st.consented = True
+        if summary.always_exits:
+            st.dead = True
+        for end, gates in summary.actions:
+            self.action(call.node, frozenset({end}), st, extra_gates=_subst_gates(gates, argvals))
+        ret = summary.ret
+        result = self._substitute(ret, argvals)
+        if result.kinds and not ret.kinds:
+            pass
+        if ret.kinds:
+            result = _downgrade(result).with_step(self.step(call.node, f"returned by `{info.display.rsplit('.', 1)[-1]}()`"))
+        return result
+
+    def _bind_args(self, info: FunctionInfo, call: "_Call", bound: bool) -> dict[int, Val]:
+        params = info.params
+        out: dict[int, Val] = {}
+        offset = 1 if bound and params else 0
+        if bound and params:
+            out[0] = call.receiver
+        star = next((i for i, p in enumerate(params) if p.startswith("*") and not p.startswith("**")), None)
+        for i, value in enumerate(call.args):
+            index = i + offset
+            if star is not None and index >= star:
+                out[star] = join(out.get(star, EMPTY), value)
+            elif index < len(params):
+                out[index] = value
+        names = {p.lstrip("*"): i for i, p in enumerate(params)}
+        kwstar = next((i for i, p in enumerate(params) if p.startswith("**")), None)
+        for name, value in call.kwargs.items():
+            if name in names:
+                out[names[name]] = value
+            elif kwstar is not None:
+                out[kwstar] = join(out.get(kwstar, EMPTY), value)
+        return out
+
+    def _substitute(self, ret: Val, argvals: dict[int, Val]) -> Val:
+        if ret is EMPTY:
+            return EMPTY
+        out = ret.replace(params=frozenset(), sealed_params=frozenset(), gates=_subst_gates(ret.gates, argvals), fields=tuple((k, self._substitute(v, argvals)) for k, v in ret.fields))
+        for p in ret.params:
+            arg = argvals.get(p)
+            if arg is not None:
+                out = join(out, arg.replace(gates=frozenset()) if ret.gates else arg)
+        for p in ret.sealed_params:
+            arg = argvals.get(p)
+            if arg is not None:
+                out = join(out, arg.sealed_version())
+        return out
+
+    def instantiate(self, cls: ClassInfo, call: "_Call", st: State, consented_before: bool) -> Val:
+        instance = Val(types=frozenset({f"pinst:{cls.key}"}))
+        init = self.a.find_method(cls, "__init__")
+        if init is not None:
+            bound_call = _Call(call.node, EMPTY, instance, "__init__", call.args, call.kwargs, call.statement)
+            self.project_call(init, bound_call, st, bound=True, consented_before=consented_before)
+        if self.a.is_orm_model(cls) and call.kwargs:
+            self._orm_field_write(call.node, cls, call.kwargs, st)
+        return instance
+
+    def manager_call(self, name: str, call: "_Call", st: State) -> Val:
+        cls_key, _, op = name.rpartition(".")
+        cls = self.a.index.classes.get(cls_key)
+        if cls is not None and op in self.k.orm_create_methods and self.a.is_orm_model(cls):
+            self._orm_field_write(call.node, cls, call.kwargs, st)
+        return Val(types=frozenset({f"pinst:{cls_key}"}))
+
+    def _orm_field_write(self, node: ast.AST, cls: ClassInfo, values: dict, st: State) -> None:
+        for name, value in values.items():
+            if name == "**":
+                continue
+            if self.a.is_encrypted_field(cls, name):
+                continue
+            if value.flattened().kinds & RAW_KINDS or value.flattened().params:
+                self.sink(node, f"{cls.qualname}.{name}", "storage", value, st, details={"store": f"table:{cls.qualname}", "orm_field": name})
+            self.a.write_state(("field", cls.key, name), value, self)
+
+    # Calls into libraries ----------------------------------------------------------------
+    def external_call(self, qualname: str, call: "_Call", st: State) -> Val:
+        k = self.k
+        result = EMPTY
+        handled = False
+        specs = k.apis.get(qualname)
+        if specs:
+            for spec in specs:
+                if spec.when and not self._when_matches(spec.when, call):
+                    continue
+                handled = True
+                result = join(result, self.api_call(spec, call, st))
+        sink = k.sinks.get(qualname)
+        if sink is not None:
+            if not any(kw in call.kwargs for kw in sink.unless_keywords):
+                data = self._select(call, sink.data)
+                target = self._select(call, sink.target)
+                self.sink(call.node, qualname, sink.category, data, st, details={"store": _store_key(target), "target": target.const})
+            handled = True
+        if k.log_calls.match(qualname) and "." in qualname or qualname == "builtins.print":
+            data = combine([*call.args, *call.kwargs.values()])
+            self.sink(call.node, qualname, "log", data, st)
+            return EMPTY
+        if qualname in k.loads:
+            target = self._select(call, k.load_target)
+            key = _store_key(target) or target.store
+            if key:
+                stored = self.a.read_state(("store", key), self)
+                if stored is not None and stored.tainted:
+                    result = join(result, _downgrade(stored).with_step(self.step(call.node, f"read back from `{key}`")))
+            handled = True
+        if k.encrypt.match(qualname) and qualname.rsplit(".", 1)[-1] not in ("Fernet",):
+            return combine([*call.args, *call.kwargs.values()]).sealed_version()
+        if qualname in k.clean_calls:
+            return combine(a.clean() for a in [*call.args, *call.kwargs.values()])
+        if k.exits.match(qualname) and qualname.split(".")[0] != "builtins" or qualname in ("builtins.exit", "builtins.quit"):
+            st.dead = True
+            return EMPTY
+        if qualname.startswith("builtins.") and qualname[9:] in _STRINGISH + ("list", "tuple", "dict", "set", "bytes", "bytearray", "sorted", "reversed", "iter", "next", "zip", "enumerate", "map", "filter", "min", "max", "sum", "abs", "round", "float", "int"):
+            data = combine([*call.args, *call.kwargs.values()])
+            return data.clean() if qualname[9:] in ("int", "float", "round", "abs", "sum") and not (data.kinds & {"template"}) else data
+        # Vocabulary leaves ------------------------------------------------------------------
+        if not handled and k.consent_functions.match(qualname):
+            if call.statement:
+                st.consented = True
+            return Val(consent=True)
+        if not handled and k.fallback_functions.match(qualname):
+            label = f"N:{self.label(call.node)}"
+            self.events.fallbacks[label] = (self.site(call.node), qualname)
+            return Val(gates=frozenset({frozenset({label})}))
+        ends = k.action_ends(qualname)
+        if ends and not handled:
+            self.action(call.node, ends, st)
+        if handled:
+            return result
+        if qualname.startswith("builtins."):
+            return EMPTY if qualname[9:] in ("open", "super", "getattr", "setattr", "vars", "globals", "locals", "isinstance", "print") else combine([*call.args, *call.kwargs.values()]).data_only()
+        # An unknown library call: its result may carry its inputs.
+        if call.method and call.method in k.insert_methods and isinstance(call.node.func, ast.Attribute):
+            self._mutate(call.node.func.value, combine([*call.args, *call.kwargs.values()]), st)
+            return EMPTY
+        return combine([call.receiver, *call.args, *call.kwargs.values()]).data_only()
+
+    def api_call(self, spec: ApiSpec, call: "_Call", st: State) -> Val:
+        node = call.node
+        result = EMPTY
+        if spec.category == "load":
+            types = frozenset({f"inst:{spec.returns_type}"}) if spec.returns_type else frozenset()
+            result = Val(types=types)
+            if spec.keeps_taint:
+                result = join(result, combine([*call.args, *call.kwargs.values()]).data_only())
+            if spec.returns and spec.returns != "none":
+                result = join(result, source(spec.returns, self.step(node, f"{spec.returns} loaded by `{_short(spec.call)}`")))
+            if spec.returns_type == "io.File":
+                target = call.args[0] if call.args else call.kwargs.get("file", EMPTY)
+                result = result.replace(store=_store_key(target) or target.const)
+                mode = call.args[1].const if len(call.args) > 1 else (call.kwargs.get("mode", EMPTY).const)
+                del mode
+            return result
+        site = self.site(node)
+        if spec.processing:
+            arguments = self._literal_arguments(call)
+            key = self.skey(node)
+            previous = self.events.face_calls.get(key)
+            consented = st.consented if previous is None else (previous.consented and st.consented)
+            self.events.face_calls[key] = FaceEvent(site, spec, consented, arguments)
+            # Images passed to a face API are face images from here on.
+            for index in spec.image_args:
+                if index < len(node.args):
+                    self._mark_image(node.args[index], st, spec)
+            for kw in node.keywords:
+                if kw.arg in spec.image_keywords:
+                    self._mark_image(kw.value, st, spec)
+        if spec.returns and spec.returns != "none":
+            result = source(spec.returns, self.step(node, f"{spec.returns} from `{_short(spec.call)}`"))
+        if spec.fields:
+            fields = []
+            for name, kind in sorted(spec.fields.items()):
+                value = EMPTY if kind == "none" else source(kind, self.step(node, f"{kind} from `{_short(spec.call)}` (`{name}`)"))
+                fields.append((name, value))
+            result = result.replace(fields=tuple(fields))
+            if not spec.returns or spec.returns == "none":
+                result = result.replace(kinds=frozenset())
+        if spec.returns_type:
+            result = result.replace(types=frozenset({f"inst:{spec.returns_type}"}))
+        if spec.decision:
+            label = f"M:{self.label(node)}"
+            self.events.decisions[label] = (site, spec.call)
+            result = result.replace(gates=frozenset({frozenset({label})}))
+        if spec.taints_receiver and isinstance(node.func, ast.Attribute):
+            self._mutate(node.func.value, source(spec.taints_receiver, self.step(node, f"{spec.taints_receiver} stored in the model by `{_short(spec.call)}`")), st)
+        return result
+
+    def _mark_image(self, arg: ast.expr, st: State, spec: ApiSpec) -> None:
+        step = self.step(arg, f"image passed to `{_short(spec.call)}`")
+        if isinstance(arg, ast.Name):
+            current = st.env.get(arg.id, EMPTY)
+            if "face-image" not in current.kinds:
+                st.env[arg.id] = join(current, source("face-image", step))
+        elif isinstance(arg, ast.Attribute):
+            self._mutate(arg, source("face-image", step), st)
+
+    def _literal_arguments(self, call: "_Call") -> dict:
+        out = {}
+        for i, a in enumerate(call.node.args):
+            lit = _literal(a)
+            if lit is not None:
+                out[str(i)] = lit
+        for kw in call.node.keywords:
+            if kw.arg:
+                lit = _literal(kw.value)
+                if lit is not None:
+                    out[kw.arg] = lit
+                else:
+                    const = self.memo.get(id(kw.value), EMPTY).const
+                    if const is not None:
+                        out[kw.arg] = const
+        return out
+
+    def _when_matches(self, when, call: "_Call") -> bool:
+        value = None
+        index = when.get("arg")
+        if index is not None and index < len(call.args):
+            value = call.args[index].const
+        keyword = when.get("keyword")
+        if value is None and keyword and keyword in call.kwargs:
+            value = call.kwargs[keyword].const
+        if value is None:
+            return False
+        if "equals" in when:
+            return value in when["equals"]
+        if "contains" in when:
+            return any(part in value for part in when["contains"])
+        return True
+
+    def _select(self, call: "_Call", spec: tuple) -> Val:
+        out = EMPTY
+        for item in spec:
+            if item == "receiver":
+                out = join(out, call.receiver)
+            elif isinstance(item, int):
+                if item < len(call.args):
+                    out = join(out, call.args[item])
+            elif isinstance(item, str) and item.startswith("rest:"):
+                start = int(item[5:])
+                for a in call.args[start:]:
+                    out = join(out, a.data_only())
+            elif item == "*":
+                for name, value in call.kwargs.items():
+                    out = join(out, value.data_only())
+            elif item in call.kwargs:
+                out = join(out, call.kwargs[item])
+        return out
+
+    def unresolved_call(self, call: "_Call", st: State) -> Val:
+        """A call whose target is not known (a method on an untyped object)."""
+        k = self.k
+        method = call.method
+        node = call.node
+        data = combine([*call.args, *call.kwargs.values()])
+        if method is not None:
+            receiver_name = _dotted(node.func.value) or ""
+            if method in k.logger_methods and receiver_name and k.logger_names.match(receiver_name):
+                self.sink(node, f"{receiver_name}.{method}", "log", data, st)
+                return EMPTY
+            if method in k.storage_methods:
+                self.sink(node, f"{receiver_name}.{method}" if receiver_name else method, "storage", data, st, details={"store": f"collection:{receiver_name}"})
+                return EMPTY
+            if method in ("execute", "executemany") and call.args and call.args[0].const:
+                sql = call.args[0].const
+                table = _sql_table(sql)
+                if k.sql_write.match(sql):
+                    self.sink(node, f"{receiver_name}.{method}" if receiver_name else method, "storage", combine(call.args[1:]), st, details={"store": f"table:{table}" if table else None, "sql": sql})
+                    return EMPTY
+                if table and isinstance(node.func.value, ast.Name):
+                    stored = self.a.read_state(("store", f"table:{table}"), self)
+                    if stored is not None:
+                        st.env[node.func.value.id] = join(st.env.get(node.func.value.id, EMPTY), _downgrade(stored).with_step(self.step(node, f"read back from table `{table}`")))
+                return EMPTY
+            if method in k.fallback_methods:
+                label = f"N:{self.label(node)}"
+                self.events.fallbacks[label] = (self.site(node), f"{receiver_name}.{method}")
+                return Val(gates=frozenset({frozenset({label})}))
+            if k.consent_functions.match(method):
+                if call.statement:
+                    st.consented = True
+                return Val(consent=True)
+            ends = k.action_ends(method) or (k.action_ends(receiver_name) if receiver_name else frozenset())
+            if ends:
+                self.action(node, ends, st)
+            if method in k.insert_methods and isinstance(node.func, ast.Attribute):
+                self._mutate(node.func.value, data, st)
+                return EMPTY
+            if method in k.clean_methods:
+                return combine([call.receiver.clean(), data.clean()])
+            if method == "get" and call.args and call.args[0].const is not None:
+                fld = call.receiver.field(call.args[0].const)
+                value = fld if fld is not None else call.receiver.flattened().data_only()
+                if k.consent_attributes.match(call.args[0].const):
+                    value = value.replace(consent=True)
+                return value
+            return combine([call.receiver, data]).data_only()
+        name = _dotted(node.func) or ""
+        if name and k.consent_functions.match(name):
+            if call.statement:
+                st.consented = True
+            return Val(consent=True)
+        return data.data_only()
+
+    # -- events -------------------------------------------------------------------------
+    def sink(self, node: ast.AST, sink: str, category: str, value: Val, st: State, details: dict | None = None) -> None:
+        flat = value.flattened()
+        raw = flat.kinds
+        details = dict(details or {})
+        sink_id = f"{self.module.key}:{self.skey(node)}:{category}"
+        site = self.site(node)
+        if category in ("storage", "network") and details.get("store") and (raw or flat.sealed):
+            self.a.write_state(("store", details["store"]), flat.with_step(self.step(node, f"written to `{details['store']}`")), self)
+        if not (raw or flat.sealed or flat.params or flat.sealed_params):
+            return
+        self.a.sink_sites[sink_id] = (site, sink, category, details)
+        if raw or flat.sealed:
+            hit = SinkHit(site, sink, category, flat.with_step(self.step(node, f"reaches `{sink}`")), details)
+            key = (self.skey(node), category)
+            if key not in self.events.sinks:
+                self.events.sinks[key] = hit
+            else:
+                prev = self.events.sinks[key]
+                self.events.sinks[key] = SinkHit(site, sink, category, join(prev.value, hit.value), details)
+        for p in flat.params:
+            self.param_sinks.setdefault((p, sink_id), (self.step(node, f"reaches `{sink}`"),))
+        for p in flat.sealed_params:
+            self.param_sinks.setdefault((p, sink_id + ":sealed"), (self.step(node, f"reaches `{sink}` encrypted"),))
+            self.a.sink_sites[sink_id + ":sealed"] = (site, sink, category, {**details, "sealed": True})
+
+    def action(self, node: ast.AST, ends: frozenset, st: State, extra_gates=frozenset()) -> None:
+        gates = gates_and(st.gates, extra_gates) if extra_gates else st.gates
+        key = self.skey(node)
+        prev = self.events.actions.get(key)
+        if prev is not None:
+            gates = gates_or(prev.gates, gates)
+            ends = prev.ends | ends
+        self.events.actions[key] = ActionEvent(self.site(node), ends, gates)
+        for end in ends:
+            self.actions.add((end, gates))
+
+
+class _Call:
+    __slots__ = ("node", "callee", "receiver", "method", "args", "kwargs", "statement")
+
+    def __init__(self, node, callee, receiver, method, args, kwargs, statement):
+        self.node = node
+        self.callee = callee
+        self.receiver = receiver
+        self.method = method
+        self.args = args
+        self.kwargs = kwargs
+        self.statement = statement
+
+
+# -- helpers ---------------------------------------------------------------------------
+def gates_or_all(gates_list):
+    out = frozenset()
+    for g in gates_list:
+        out = gates_or(out, g)
+    return out
+
+
+def _subst_gates(gates, argvals: dict[int, Val]):
+    if not gates or not any(label.startswith("P:") for label in gate_labels(gates)):
+        return gates
+    out = frozenset()
+    for conj in gates:
+        base = frozenset({frozenset(l for l in conj if not l.startswith("P:"))})
+        for label in conj:
+            if label.startswith("P:"):
+                arg = argvals.get(int(label[2:]))
+                if arg is not None and arg.gates:
+                    base = gates_and(base, arg.gates)
+        out = gates_or(out, frozenset(c for c in base if c) or frozenset())
+    return out
+
+
+def _downgrade(value: Val) -> Val:
+    """Facial data that crossed a function boundary or shared state: medium confidence."""
+    if value.conf > MEDIUM and value.all_kinds():
+        return value.replace(conf=MEDIUM, fields=tuple((k, _downgrade(v)) for k, v in value.fields))
+    return value
+
+
+def _element(container: Val) -> Val:
+    """An element of a container (iteration, indexing): same data, same item fields."""
+    if container is EMPTY:
+        return EMPTY
+    if container.types and not container.all_kinds():
+        return Val(gates=container.gates, consent=container.consent)
+    return container.replace(types=frozenset(), const=None, store=None)
+
+
+def _short(qualname: str) -> str:
+    parts = qualname.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 1 else qualname
+
+
+def _store_key(value: Val) -> str | None:
+    if value.store:
+        return value.store
+    if value.const:
+        name = value.const.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+        return name or None
+    return None
+
+
+_SQL_TABLE = re.compile(r"(?i)\b(?:into|update|from|table)\s+[\"'`\[]?([A-Za-z_][\w.]*)")
+
+
+def _sql_table(sql: str) -> str | None:
+    match = _SQL_TABLE.search(sql)
+    return match.group(1).lower() if match else None
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call):
+        inner = _dotted(node.func)
+        if inner:
+            parts.append(inner + "()")
+            return ".".join(reversed(parts))
+    return None
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _decorator_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    return _dotted(node) or ""
+
+
+def _load(target: ast.expr) -> ast.expr:
+    return target
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _is_true(test: ast.expr) -> bool:
+    return isinstance(test, ast.Constant) and bool(test.value) is True
+
+
+def _is_falsy_const(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, str):
+            return value.lower() in ("", "no", "false", "n", "0", "denied", "declined", "withdrawn", "revoked")
+        return not value
+    return False
+
+
+def _literal(node: ast.expr):
+    try:
+        value = ast.literal_eval(node)
+    except Exception:
+        return None
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple, set)) and all(isinstance(v, (str, int, float, bool)) for v in value):
+        return list(value)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: v for k, v in value.items() if isinstance(v, (str, int, float, bool, list))}
+    return None
+
+
+def _pattern_names(pattern: ast.pattern) -> Iterator[str]:
+    for node in ast.walk(pattern):
+        name = getattr(node, "name", None)
+        if isinstance(name, str):
+            yield name
+        rest = getattr(node, "rest", None)
+        if isinstance(rest, str):
+            yield rest

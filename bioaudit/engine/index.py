@@ -1,0 +1,211 @@
+"""The project index: the scanned modules, how their imports resolve, and the functions and
+classes they define. Built from stdlib `ast` trees, the cheapest tree that answers these
+questions (see docs/design-notes.md)."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+MODULE_BODY = "<module>"
+
+
+@dataclass
+class ModuleInfo:
+    key: str  # posix path relative to the scan root: unique id of the module
+    name: str  # dotted module name from its source root ("pkg.sub.mod")
+    tree: ast.Module
+    lines: list[str]
+    is_package: bool
+    source_root: str  # posix dir relative to scan root ("" for the root itself)
+
+    @property
+    def package(self) -> str:
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+
+@dataclass
+class FunctionInfo:
+    key: str  # "<module key>::<qualname>"
+    module: ModuleInfo
+    qualname: str  # "Class.method", "func", "<module>", "outer.<locals>.inner"
+    node: ast.AST  # FunctionDef/AsyncFunctionDef/Lambda, or the Module for the body
+    cls: "ClassInfo | None" = None
+    params: list[str] = field(default_factory=list)
+    parent: "FunctionInfo | None" = None  # enclosing function for nested defs
+    nested: dict[str, "FunctionInfo"] = field(default_factory=dict)
+
+    @property
+    def display(self) -> str:
+        if self.qualname == MODULE_BODY:
+            return f"{self.module.name}"
+        return f"{self.module.name}.{self.qualname}"
+
+    @property
+    def decorators(self) -> list[ast.expr]:
+        return list(getattr(self.node, "decorator_list", []))
+
+
+@dataclass
+class ClassInfo:
+    key: str  # "<module key>::<qualname>"
+    module: ModuleInfo
+    qualname: str
+    node: ast.ClassDef
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    field_calls: dict[str, ast.expr] = field(default_factory=dict)  # class-level `x = Column(...)`
+
+
+def module_name_for(rel: str, package_dirs: set[str]) -> tuple[str, bool, str]:
+    """Dotted name, whether it is a package, and its source root, for a posix relative path.
+
+    Walks up while the directory is a package (has __init__.py), as Python would.
+    """
+    path = PurePosixPath(rel)
+    is_package = path.name == "__init__.py"
+    parts = list(path.parent.parts) if is_package else [*path.parent.parts, path.stem]
+    directory = path.parent
+    # Directories above the file that are packages belong to the dotted name.
+    start = len(path.parent.parts)
+    while start > 0 and str(PurePosixPath(*path.parent.parts[:start])) in package_dirs:
+        start -= 1
+    if is_package:
+        name_parts = parts[start:]
+        root_parts = parts[:start]
+    else:
+        name_parts = parts[start:]
+        root_parts = parts[:start]
+    del directory
+    name = ".".join(name_parts) or PurePosixPath(rel).parent.name or "__init__"
+    return name, is_package, "/".join(root_parts)
+
+
+class ProjectIndex:
+    def __init__(self) -> None:
+        self.modules: dict[str, ModuleInfo] = {}
+        self.functions: dict[str, FunctionInfo] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self._files: set[str] = set()
+        self._package_dirs: set[str] = set()
+        self._resolve_cache: dict[tuple[str, str], str | None] = {}
+
+    # -- building -------------------------------------------------------------------------
+    def set_files(self, rels: list[str]) -> None:
+        """All project files (parsed or not): module resolution must know them all."""
+        self._files = set(rels)
+        self._package_dirs = {
+            str(PurePosixPath(r).parent) for r in rels if PurePosixPath(r).name == "__init__.py"
+        }
+
+    def add_module(self, rel: str, tree: ast.Module, lines: list[str]) -> ModuleInfo:
+        name, is_package, root = module_name_for(rel, self._package_dirs)
+        module = ModuleInfo(rel, name, tree, lines, is_package, root)
+        self.modules[rel] = module
+        body = FunctionInfo(f"{rel}::{MODULE_BODY}", module, MODULE_BODY, tree)
+        self.functions[body.key] = body
+        self._collect(module, tree.body, prefix="", cls=None, parent=body)
+        return module
+
+    def _collect(self, module, body, prefix, cls, parent) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                qual = f"{prefix}{node.name}"
+                info = FunctionInfo(
+                    f"{module.key}::{qual}", module, qual, node, cls=cls,
+                    params=_param_names(node.args), parent=parent if parent.qualname != MODULE_BODY else None,
+                )
+                self.functions[info.key] = info
+                if cls is not None:
+                    cls.methods[node.name] = info
+                elif parent.qualname != MODULE_BODY:
+                    parent.nested[node.name] = info
+                self._collect(module, node.body, f"{qual}.<locals>.", None, info)
+            elif isinstance(node, ast.ClassDef):
+                qual = f"{prefix}{node.name}"
+                cinfo = ClassInfo(f"{module.key}::{qual}", module, qual, node)
+                self.classes[cinfo.key] = cinfo
+                for stmt in node.body:
+                    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                        cinfo.field_calls[stmt.targets[0].id] = stmt.value
+                    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                        cinfo.field_calls[stmt.target.id] = stmt.value
+                self._collect(module, node.body, f"{qual}.", cinfo, parent)
+            elif isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+                self._collect(module, node.body, prefix, cls, parent)
+                self._collect(module, getattr(node, "orelse", []), prefix, cls, parent)
+            elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                self._collect(module, node.body, prefix, cls, parent)
+                for handler in node.handlers:
+                    self._collect(module, handler.body, prefix, cls, parent)
+                self._collect(module, node.orelse, prefix, cls, parent)
+                self._collect(module, node.finalbody, prefix, cls, parent)
+            elif isinstance(node, ast.Match):
+                for case in node.cases:
+                    self._collect(module, case.body, prefix, cls, parent)
+
+    # -- resolution -----------------------------------------------------------------------
+    def resolve_import(self, importer: ModuleInfo, name: str, level: int = 0) -> str | None:
+        """The module key that `import name` (or a relative import) in `importer` refers
+        to, or None when it is not a project module (a library)."""
+        cache_key = (importer.key, f"{level}:{name}")
+        if cache_key in self._resolve_cache:
+            return self._resolve_cache[cache_key]
+        result = self._resolve(importer, name, level)
+        self._resolve_cache[cache_key] = result
+        return result
+
+    def _resolve(self, importer: ModuleInfo, name: str, level: int) -> str | None:
+        parts = [p for p in name.split(".") if p]
+        if level:
+            base = PurePosixPath(importer.key).parent
+            for _ in range(level - 1):
+                base = base.parent
+            return self._find(str(base) if str(base) != "." else "", parts)
+        # Absolute import: the importer's source root, its own directory (scripts that
+        # import siblings by bare name), `src/`, the scan root, then every ancestor.
+        candidates = [importer.source_root, str(PurePosixPath(importer.key).parent), "src", ""]
+        ancestor = PurePosixPath(importer.key).parent
+        while str(ancestor) not in ("", "."):
+            ancestor = ancestor.parent
+            candidates.append(str(ancestor))
+        seen = set()
+        for root in candidates:
+            root = "" if root == "." else root
+            if root in seen:
+                continue
+            seen.add(root)
+            found = self._find(root, parts)
+            if found:
+                return found
+        return None
+
+    def _find(self, root: str, parts: list[str]) -> str | None:
+        prefix = f"{root}/" if root else ""
+        if not parts:
+            init = f"{prefix}__init__.py"
+            return init if init in self._files else None
+        stem = prefix + "/".join(parts)
+        for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
+            if candidate in self._files:
+                return candidate
+        return None
+
+    def is_namespace_dir(self, root: str, parts: list[str]) -> bool:
+        prefix = (f"{root}/" if root else "") + "/".join(parts) + "/"
+        return any(f.startswith(prefix) for f in self._files)
+
+    def module_function(self, module_key: str, name: str) -> FunctionInfo | None:
+        return self.functions.get(f"{module_key}::{name}")
+
+    def module_class(self, module_key: str, name: str) -> ClassInfo | None:
+        return self.classes.get(f"{module_key}::{name}")
+
+
+def _param_names(args: ast.arguments) -> list[str]:
+    names = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if args.vararg:
+        names.append("*" + args.vararg.arg)
+    names.extend(a.arg for a in args.kwonlyargs)
+    if args.kwarg:
+        names.append("**" + args.kwarg.arg)
+    return names

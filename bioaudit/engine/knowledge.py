@@ -1,0 +1,268 @@
+"""Everything bioaudit knows about face libraries, sinks and vocabulary, loaded from the
+TOML catalogs in `rules/catalogs/` and extended from `[tool.bioaudit]`."""
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Iterable, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PROCESSING_CATEGORIES = frozenset(
+    {"detect", "landmarks", "template", "verify", "identify", "analyze", "enroll", "liveness", "manipulate"}
+)
+DECISION_CATEGORIES = frozenset({"verify", "identify"})
+DATA_KINDS = ("template", "landmarks", "face-image", "attributes")
+RAW_KINDS = frozenset({"template", "landmarks", "face-image"})  # raw biometric data
+
+
+class CatalogError(Exception):
+    pass
+
+
+class Globs:
+    """A set of shell globs matched against a qualified name or its last part."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = tuple(dict.fromkeys(patterns))
+        exact = [p for p in self.patterns if not any(c in p for c in "*?[")]
+        wild = [p for p in self.patterns if p not in exact]
+        self._exact = frozenset(exact)
+        self._regex = re.compile("|".join(fnmatch.translate(p) for p in wild)) if wild else None
+        self._cache: dict[str, bool] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def match(self, name: str) -> bool:
+        hit = self._cache.get(name)
+        if hit is None:
+            last = name.rsplit(".", 1)[-1]
+            hit = name in self._exact or last in self._exact
+            if not hit and self._regex is not None:
+                hit = bool(self._regex.match(name) or self._regex.match(last))
+            self._cache[name] = hit
+        return hit
+
+    def extended(self, more: Iterable[str]) -> "Globs":
+        return Globs((*self.patterns, *more))
+
+
+@dataclass(frozen=True)
+class Library:
+    id: str
+    imports: tuple[str, ...]
+    requires_text: tuple[str, ...] = ()
+    cloud: bool = False
+    vendor: str = ""
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    call: str
+    library: str = ""
+    category: str = "load"
+    returns: str = "none"
+    fields: Mapping[str, str] = field(default_factory=dict)
+    image_args: tuple[int, ...] = ()
+    image_keywords: tuple[str, ...] = ()
+    returns_type: str = ""
+    taints_receiver: str = ""
+    when: Mapping | None = None
+    region_arg: Mapping | None = None
+    attribute_args: Mapping[str, list] = field(default_factory=dict)
+    keeps_taint: bool = False
+
+    @property
+    def processing(self) -> bool:
+        return self.category in PROCESSING_CATEGORIES
+
+    @property
+    def decision(self) -> bool:
+        return self.category in DECISION_CATEGORIES
+
+
+@dataclass(frozen=True)
+class SinkSpec:
+    call: str
+    category: str  # storage | network
+    data: tuple = ()  # ints, keyword names, "receiver", "rest:N", "*"
+    target: tuple = ()
+    unless_keywords: tuple[str, ...] = ()
+
+
+_API_KEYS = {
+    "call", "library", "category", "returns", "fields", "image-args", "image-keywords",
+    "returns-type", "taints-receiver", "when", "region-arg", "attribute-args", "keeps-taint",
+}
+
+
+def api_from_table(table: Mapping, source: str) -> ApiSpec:
+    unknown = set(table) - _API_KEYS
+    if unknown:
+        raise CatalogError(f"{source}: unknown key(s) in [[api]] {table.get('call', '?')}: {sorted(unknown)}")
+    if "call" not in table:
+        raise CatalogError(f"{source}: [[api]] entry without `call`")
+    return ApiSpec(
+        call=table["call"],
+        library=table.get("library", ""),
+        category=table.get("category", "load"),
+        returns=table.get("returns", "none"),
+        fields=dict(table.get("fields", {})),
+        image_args=tuple(table.get("image-args", ())),
+        image_keywords=tuple(table.get("image-keywords", ())),
+        returns_type=table.get("returns-type", ""),
+        taints_receiver=table.get("taints-receiver", ""),
+        when=table.get("when"),
+        region_arg=table.get("region-arg"),
+        attribute_args=dict(table.get("attribute-args", {})),
+        keeps_taint=bool(table.get("keeps-taint", False)),
+    )
+
+
+def _read(name: str) -> dict:
+    try:
+        text = resources.files("bioaudit.rules").joinpath("catalogs", name).read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"catalog {name} is not valid TOML: {exc}") from None
+
+
+class Knowledge:
+    """Fast lookups over the catalogs. Built once per scan (and per worker process)."""
+
+    def __init__(self, face: dict, sinks: dict, vocab: dict, extra: Mapping | None = None) -> None:
+        extra = extra or {}
+        self.libraries: dict[str, Library] = {}
+        for lib in face.get("library", []):
+            self.libraries[lib["id"]] = Library(
+                id=lib["id"],
+                imports=tuple(lib.get("imports", ())),
+                requires_text=tuple(lib.get("requires-text", ())),
+                cloud=bool(lib.get("cloud", False)),
+                vendor=lib.get("vendor", ""),
+                region=lib.get("region", ""),
+            )
+        aliases: dict[str, str] = {}
+        for lib in face.get("library", []):
+            aliases.update(lib.get("module-aliases", {}))
+        # Longest prefix first so that "a.b.c" wins over "a.b".
+        self.module_aliases = sorted(aliases.items(), key=lambda kv: -len(kv[0]))
+
+        self.apis: dict[str, list[ApiSpec]] = {}
+        for source, tables in (
+            ("face_apis.toml", face.get("api", [])),
+            ("sinks.toml", sinks.get("api", [])),
+            ("[tool.bioaudit] face-apis", extra.get("face_apis", [])),
+        ):
+            for table in tables:
+                spec = api_from_table(table, source)
+                self.apis.setdefault(spec.call, []).append(spec)
+        self.attributes: dict[tuple[str, str], str] = {}
+        for table in (*face.get("attribute", []), *sinks.get("attribute", [])):
+            self.attributes[(table["of"], table["name"])] = table["type"]
+        self.model_files = tuple(face.get("model-files", ()))
+
+        log = sinks.get("log", {})
+        self.log_calls = Globs((*log.get("calls", ()), *extra.get("log_functions", ())))
+        self.logger_names = Globs(log.get("logger-names", ()))
+        self.logger_methods = frozenset(log.get("logger-methods", ()))
+
+        self.sinks: dict[str, SinkSpec] = {}
+        for category in ("storage", "network"):
+            for table in sinks.get(category, []):
+                for call in table["calls"]:
+                    self.sinks[call] = SinkSpec(
+                        call=call,
+                        category=category,
+                        data=tuple(table.get("data", ())),
+                        target=tuple(table.get("target", ())),
+                        unless_keywords=tuple(table.get("unless-keywords", ())),
+                    )
+        for call in extra.get("storage_functions", ()):
+            self.sinks.setdefault(call, SinkSpec(call=call, category="storage", data=("rest:0", "*")))
+        sm = sinks.get("storage-methods", {})
+        self.storage_methods = frozenset(sm.get("names", ()))
+        self.sql_write = re.compile(sm.get("sql-write", r"(?i)^\s*insert\b"))
+        load = sinks.get("load", {})
+        self.loads = frozenset(load.get("calls", ()))
+        self.load_target = tuple(load.get("target", (0,)))
+
+        transform = sinks.get("transform", {})
+        self.encrypt = Globs((*transform.get("encrypt", ()), *extra.get("encrypt_functions", ())))
+        self.clean_calls = frozenset(transform.get("clean", ()))
+        self.clean_attributes = frozenset(transform.get("clean-attributes", ()))
+        self.clean_methods = frozenset(transform.get("clean-methods", ()))
+        self.insert_methods = frozenset(transform.get("insert-methods", ()))
+
+        consent = vocab.get("consent", {})
+        self.consent_attributes = Globs((*consent.get("attributes", ()), *extra.get("consent_attributes", ())))
+        self.consent_functions = Globs((*consent.get("functions", ()), *extra.get("consent_functions", ())))
+        self.consent_decorators = Globs((*consent.get("decorators", ()), *extra.get("consent_decorators", ())))
+        self.exits = Globs(vocab.get("exits", {}).get("functions", ()))
+        fallback = vocab.get("fallback", {})
+        self.fallback_functions = Globs((*fallback.get("functions", ()), *extra.get("fallback_functions", ())))
+        self.fallback_methods = frozenset(fallback.get("methods", ()))
+        self.fallback_types = frozenset(fallback.get("types", ()))
+        actions = vocab.get("actions", {})
+        self.session_objects = frozenset(actions.get("session-objects", ()))
+        self.actions: dict[str, Globs] = {
+            end: Globs(patterns) for end, patterns in actions.items() if end != "session-objects"
+        }
+        if extra.get("auth_actions"):
+            self.actions["login"] = self.actions.get("login", Globs(())).extended(extra["auth_actions"])
+        entry = vocab.get("entry-points", {})
+        self.entry_decorators = Globs(entry.get("decorators", ()))
+        self.entry_classes = Globs(entry.get("classes", ()))
+        orm = vocab.get("orm", {})
+        self.orm_bases = Globs(orm.get("bases", ()))
+        self.encrypted_fields = Globs(orm.get("encrypted-fields", ()))
+        self.orm_create_methods = frozenset(orm.get("create-methods", ()))
+
+        self._roots = self._import_roots()
+
+    # -- names --------------------------------------------------------------------------
+    def canonical(self, qualname: str) -> str:
+        """Map a library-internal module path to the name users import it by."""
+        for prefix, target in self.module_aliases:
+            if qualname == prefix or qualname.startswith(prefix + "."):
+                return target + qualname[len(prefix):]
+        return qualname
+
+    def action_ends(self, qualname: str) -> frozenset[str]:
+        return frozenset(end for end, globs in self.actions.items() if globs.match(qualname))
+
+    # -- prefilter ----------------------------------------------------------------------
+    def _import_roots(self) -> dict[str, list[Library]]:
+        roots: dict[str, list[Library]] = {}
+        for lib in self.libraries.values():
+            for imp in lib.imports:
+                roots.setdefault(imp.split(".")[0], []).append(lib)
+        for spec_list in self.apis.values():
+            for spec in spec_list:
+                if spec.processing:
+                    root = spec.call.split(".")[0]
+                    roots.setdefault(root, [])
+        return roots
+
+    def import_regex(self) -> re.Pattern[bytes]:
+        """A bytes regex that finds imports of any catalogued face library."""
+        names = "|".join(sorted((re.escape(r) for r in self._roots), key=len, reverse=True))
+        return re.compile(rb"^[ \t]*(?:from|import)[ \t]+(?:" + names.encode() + rb")\b", re.M)
+
+    def library_for_import(self, root: str) -> list[Library]:
+        return self._roots.get(root, [])
+
+
+def load_knowledge(extra: Mapping | None = None) -> Knowledge:
+    return Knowledge(_read("face_apis.toml"), _read("sinks.toml"), _read("vocabulary.toml"), extra)

@@ -1,0 +1,290 @@
+"""The scan pipeline: discover -> read + relevance -> parse -> index -> analyse -> rules ->
+suppressions -> result. Never imports or executes scanned code: it is read as text and
+parsed with `ast.parse` only."""
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import time
+import warnings
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from bioaudit.config import Config, ignored_for_path, is_selected
+from bioaudit.engine import suppress
+from bioaudit.engine.analysis import Analysis
+from bioaudit.engine.discover import discover, find_root
+from bioaudit.engine.index import ProjectIndex
+from bioaudit.engine.knowledge import Knowledge, load_knowledge
+from bioaudit.engine.source import Source, read_source
+from bioaudit.model import Confidence, Diagnostic, Finding, ScanResult, SkippedFile, fingerprint
+from bioaudit.registry import Registry
+from bioaudit.rule import Rule
+
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#]+)|import[ \t]+([^\n#]+))", re.M)
+
+
+@dataclass
+class ScanRequest:
+    paths: list[Path]
+    config: Config
+    registry: Registry
+    enabled: list[Rule] = field(default_factory=list)
+    only_given_files: bool = False  # report findings only for explicitly given files
+
+
+def knowledge_for(config: Config) -> Knowledge:
+    return load_knowledge(
+        {
+            "face_apis": config.face_apis,
+            "consent_functions": config.consent_functions,
+            "consent_decorators": config.consent_decorators,
+            "consent_attributes": config.consent_attributes,
+            "encrypt_functions": config.encrypt_functions,
+            "fallback_functions": config.fallback_functions,
+            "auth_actions": config.auth_actions,
+            "log_functions": config.log_functions,
+            "storage_functions": config.storage_functions,
+        }
+    )
+
+
+def enabled_rules(registry: Registry, config: Config) -> list[Rule]:
+    out = []
+    for rid, cls in registry.rules.items():
+        if is_selected(rid, config, default_enabled=cls.DEFAULT_ENABLED):
+            out.append(cls(config.options_for(rid)))
+    return out
+
+
+def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | None = None) -> ScanResult:
+    started = time.perf_counter()
+    paths = [Path(p) for p in paths] or [Path(".")]
+    given_files = [p for p in paths if p.is_file()]
+    only_given = bool(given_files) and len(given_files) == len(paths)
+    if root is None:
+        root = find_root(paths)
+    root = root.resolve()
+    result = ScanResult(root=str(root), config_source=config.source, frameworks=tuple(config.frameworks or ()))
+    result.rules = enabled_rules(registry, config)
+    result.diagnostics.extend(Diagnostic("error", "plugin-error", e) for e in registry.errors)
+
+    # 1. discover. Given single files, still read the project around them (a consent
+    #    decorator elsewhere counts) but report only on the given files.
+    scan_paths = [root] if only_given else paths
+    found = discover(
+        scan_paths, root, exclude=config.exclude, extend_exclude=config.extend_exclude,
+        respect_gitignore=config.respect_gitignore,
+    )
+    result.diagnostics.extend(found.errors)
+    result.skipped.extend(found.skipped)
+    result.files_discovered = len(found.files)
+    report_only: set[str] | None = None
+    if only_given:
+        report_only = set()
+        for p in given_files:
+            try:
+                report_only.add(p.resolve().relative_to(root).as_posix())
+            except ValueError:
+                report_only.add(p.as_posix())
+        known = {rel for _, rel in found.files}
+        for p in given_files:
+            rel = p.resolve().relative_to(root).as_posix() if p.resolve().is_relative_to(root) else None
+            if rel is not None and rel not in known:
+                found.files.append((p.resolve(), rel))
+
+    knowledge = knowledge_for(config)
+
+    # 2. read and screen cheaply
+    raw: dict[str, bytes] = {}
+    abs_paths: dict[str, Path] = {}
+    for path, rel in found.files:
+        try:
+            raw[rel] = path.read_bytes()
+            abs_paths[rel] = path
+        except OSError as exc:
+            result.skipped.append(SkippedFile(rel, "unreadable", exc.strerror or str(exc)))
+    relevant, seeds = relevance(raw, knowledge)
+    result.files_screened = len(raw) - len(relevant)
+
+    # 3. parse what is relevant
+    index = ProjectIndex()
+    index.set_files(sorted(raw))
+    sources: dict[str, Source] = {}
+    for rel in sorted(relevant):
+        source = read_source(abs_paths[rel], rel)
+        if isinstance(source, SkippedFile):
+            result.skipped.append(source)
+            continue
+        tree = parse(source, result)
+        if tree is None:
+            continue
+        sources[rel] = source
+        index.add_module(rel, tree, source.lines)
+    result.files_analysed = len(sources)
+
+    # 4. analyse the project and 5. run the rules
+    findings: list[Finding] = []
+    if sources and result.rules:
+        face_modules = {rel: rel in seeds for rel in sources}
+        analysis = Analysis(index, knowledge, face_modules, config.declared_fallback)
+        try:
+            facts = analysis.run()
+        except RecursionError:
+            result.diagnostics.append(Diagnostic("error", "analysis-error", "analysis exceeded the recursion limit; results are incomplete"))
+            facts = None
+        if facts is not None:
+            for rule in result.rules:
+                try:
+                    findings.extend(rule.check(facts))
+                except Exception as exc:  # one rule's crash must not hide the others
+                    result.diagnostics.append(Diagnostic("error", "rule-error", f"{rule.ID} {rule.NAME} crashed: {type(exc).__name__}: {exc}"))
+
+    # 6. filter, suppress, fingerprint
+    min_conf = Confidence.parse(config.min_confidence)
+    findings = [
+        f for f in findings
+        if f.confidence >= min_conf and not ignored_for_path(f.rule_id, f.path, config)
+        and (report_only is None or f.path in report_only)
+    ]
+    comments = {rel: suppress.parse_comments(src.text, rel) for rel, src in sources.items() if report_only is None or rel in report_only}
+    for f in findings:
+        src = sources.get(f.path)
+        if src is not None and 0 < f.span.line <= len(src.lines):
+            f.snippet = src.lines[f.span.line - 1].rstrip("\r\n")
+    result.diagnostics.extend(suppress.apply(findings, comments, set(registry.rules), {r.ID for r in result.rules}))
+    assign_fingerprints(findings)
+    findings.sort(key=Finding.sort_key)
+    result.findings = findings
+    result.skipped.sort(key=lambda s: (s.path, s.reason))
+    result.diagnostics.sort(key=lambda d: (d.level != "error", d.path, d.line, d.code, d.message))
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def parse(source: Source, result: ScanResult) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not ours to report
+            return ast.parse(source.text, filename=source.rel, type_comments=False)
+    except SyntaxError as exc:
+        detail = f"line {exc.lineno}: {exc.msg}" if exc.lineno else str(exc.msg)
+        if _looks_like_python2(source.text):
+            detail += " (looks like Python 2 code)"
+        result.skipped.append(SkippedFile(source.rel, "syntax-error", detail))
+    except (ValueError, MemoryError) as exc:
+        result.skipped.append(SkippedFile(source.rel, "parse-error", str(exc)))
+    except RecursionError:
+        result.skipped.append(SkippedFile(source.rel, "too-deeply-nested", "expressions nested too deeply for the parser"))
+    return None
+
+
+def _looks_like_python2(text: str) -> bool:
+    return bool(re.search(r"^\s*print\s+[\"'\w]", text, re.M) or re.search(r"except\s+\w+\s*,\s*\w+\s*:", text))
+
+
+def assign_fingerprints(findings: list[Finding]) -> None:
+    seen: Counter = Counter()
+    for f in sorted(findings, key=Finding.sort_key):
+        key = (f.rule_id, f.path, f.function, " ".join(f.statement.split()))
+        f.fingerprint = fingerprint(f.rule_id, f.path, f.function, f.statement, seen[key])
+        seen[key] += 1
+
+
+# -- relevance -------------------------------------------------------------------------
+def relevance(raw: dict[str, bytes], knowledge: Knowledge) -> tuple[set[str], set[str]]:
+    """The modules worth parsing: those importing a face library (seeds), the project
+    modules that (transitively) import them, and everything those import. A helper that
+    never imports a face library is still analysed when face code calls it."""
+    regex = knowledge.import_regex()
+    seeds: set[str] = set()
+    for rel, data in raw.items():
+        match = regex.search(data)
+        if match is None:
+            continue
+        if _requires_text_ok(data, knowledge):
+            seeds.add(rel)
+    if not seeds:
+        return set(), set()
+    imports = import_graph(raw)
+    importers: dict[str, set[str]] = {}
+    for rel, targets in imports.items():
+        for t in targets:
+            importers.setdefault(t, set()).add(rel)
+    up = _closure(seeds, importers)
+    down = _closure(up, imports)
+    return up | down, seeds
+
+
+def _requires_text_ok(data: bytes, knowledge: Knowledge) -> bool:
+    """Generic roots (boto3, cv2, azure) count only with their face-specific literal."""
+    for match in knowledge.import_regex().finditer(data):
+        line = match.group(0).decode("utf-8", "replace")
+        root = re.split(r"[\s.]", line.split(None, 1)[1].strip(), maxsplit=1)[0]
+        libs = knowledge.library_for_import(root)
+        if not libs:
+            return True
+        for lib in libs:
+            if not lib.requires_text or any(t.encode() in data for t in lib.requires_text):
+                return True
+    return False
+
+
+def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
+    seen = set(start)
+    todo = deque(start)
+    while todo:
+        for nxt in edges.get(todo.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def import_graph(raw: dict[str, bytes]) -> dict[str, set[str]]:
+    """Project-internal imports found by a line regex (no parsing)."""
+    index = ProjectIndex()
+    index.set_files(sorted(raw))
+    from bioaudit.engine.index import ModuleInfo, module_name_for
+
+    graph: dict[str, set[str]] = {}
+    for rel, data in raw.items():
+        name, is_pkg, root = module_name_for(rel, index._package_dirs)
+        mod = ModuleInfo(rel, name, None, [], is_pkg, root)  # type: ignore[arg-type]
+        targets: set[str] = set()
+        for m in _IMPORT_LINE.finditer(data):
+            if m.group(4) is not None:
+                for part in m.group(4).decode("utf-8", "replace").split(","):
+                    modname = part.strip().split(" as ")[0].strip().strip("()\\")
+                    if modname:
+                        _add_target(index, mod, modname, 0, targets)
+            else:
+                level = len(m.group(1))
+                modname = m.group(2).decode("utf-8", "replace")
+                _add_target(index, mod, modname, level, targets)
+                for part in m.group(3).decode("utf-8", "replace").strip("()\\ \t\r").split(","):
+                    sub = part.strip().split(" as ")[0].strip().strip("()")
+                    if sub and sub != "*" and sub.isidentifier():
+                        _add_target(index, mod, f"{modname}.{sub}" if modname else sub, level, targets)
+        targets.discard(rel)
+        if targets:
+            graph[rel] = targets
+    return graph
+
+
+def _add_target(index: ProjectIndex, mod, modname: str, level: int, targets: set[str]) -> None:
+    key = index.resolve_import(mod, modname, level)
+    if key is not None:
+        targets.add(key)
+        # importing a.b.c runs a/__init__ and a/b/__init__ too
+        parts = PurePosixPath(key).parts
+        for i in range(1, len(parts)):
+            init = "/".join(parts[:i]) + "/__init__.py"
+            if init in index._files:
+                targets.add(init)
+
+
+def main_guard_recursion() -> None:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))

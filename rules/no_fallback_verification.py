@@ -1,0 +1,94 @@
+"""BIO002 no-fallback-verification."""
+from __future__ import annotations
+
+from bioaudit import Invalid, Rule, Severity, Valid
+from bioaudit.engine.facts import ProjectFacts
+
+
+class NoFallbackVerification(Rule):
+    """
+    ## What it does
+    Flags each face verification or identification call whose result decides an
+    outcome (it gates a login, a session or token, a door or lock, attendance, an
+    identity approval) when the project offers no non-face way to reach the same end:
+    no password, OTP, PIN, card or document check that gates the same kind of action
+    anywhere in the project, and no fallback declared in config.
+
+    A second factor that still requires the face (`password_ok and face_ok`) is not a
+    fallback; an alternative (`password_ok or face_ok`, an `else` branch, another
+    route) is. Face identification that only displays a name decides nothing and is
+    not reported.
+
+    ## Why is this bad?
+    People may refuse face recognition, and some cannot use it (injury, disability,
+    twins, poor lighting). When the face is the only way in, refusing it means losing
+    the service, so consent is not freely given, and China's Measures forbid making
+    face recognition the only option where another method would do.
+
+    ## Options
+    - `fallback-functions`: extra names or globs of non-face identity checks.
+    - `auth-actions`: extra names or globs of calls that log a user in.
+    - `declared-fallback`: `{ reason = "...", ends = ["login"] }` when the fallback lives
+      in another service.
+
+    ## Known limitations
+    Ends are matched by kind (login, access, attendance, identity), not by the exact
+    resource; a password login to an admin page counts as a login fallback.
+    """
+
+    ID = "BIO002"
+    NAME = "no-fallback-verification"
+    SEVERITY = Severity.MEDIUM
+    SUMMARY = "Face verification is the only way to authenticate, enter or be recorded"
+    FIX = "Offer a non-face path to the same outcome (password, PIN, card, document or staff check) and tell people they may use it"
+    TAGS = ("fallback", "verification")
+    REFERENCES = {
+        "cn-frt-2025:art-10": "face recognition is the only verification option although a non-face method could serve",
+        "cn-frt-2025:art-12": "people who decline face recognition have no other way, which coerces them into it",
+        "cn-pipl:art-16": "the service is refused to people who do not consent to face processing",
+        "eu-gdpr:art-7": "consent is not freely given when refusing it blocks the service (Art. 7(4))",
+        "eu-gdpr:art-9-2-a": "explicit consent is not freely given without a real alternative",
+    }
+    VALID = [
+        Valid("""
+            import face_recognition
+            from flask_login import login_user
+            from werkzeug.security import check_password_hash
+
+            def login(user, image, password=None):
+                if password is not None:
+                    if check_password_hash(user.password_hash, password):
+                        login_user(user)
+                    return
+                probe = face_recognition.face_encodings(image)[0]
+                if face_recognition.compare_faces([user.encoding], probe)[0]:
+                    login_user(user)
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            import face_recognition
+            from flask_login import login_user
+
+            def login(user, image):
+                probe = face_recognition.face_encodings(image)[0]
+                if face_recognition.compare_faces([user.encoding], probe)[0]:
+                    login_user(user)
+        """, line=6),
+    ]
+
+    def check(self, facts: ProjectFacts):
+        covered: set[str] = set()
+        for fallback in facts.fallbacks:
+            covered |= fallback.ends
+        for decision in facts.decisions:
+            missing = sorted(decision.ends - covered)
+            if not missing:
+                continue
+            yield self.report(
+                decision.site,
+                f"`{decision.api}` decides {', '.join(missing)} and the project offers no non-face way to the same end",
+                confidence=decision.confidence,
+                steps=decision.steps,
+                properties={"api": decision.api, "ends": missing},
+            )
