@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 (pyproject pulls in tomli there)
+    import tomli as tomllib
 
 CATALOG = Path(__file__).resolve().parents[1] / "rules" / "catalogs" / "face_apis.toml"
 DATA = tomllib.loads(CATALOG.read_text(encoding="utf-8"))

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -557,3 +559,41 @@ def test_matcher_agrees_with_pathspec(lines: list[str]) -> None:
                 if excluded:
                     break
         assert excluded == spec.match_file(path), (lines, path)
+
+
+GIT_CASES = PATTERN_CASES + [
+    ["a/**/"],
+    ["[[:digit:]]*.py"],
+    ["x[.py"],
+    ["[]]x.py", "[a-]x.py"],
+    ["**foo.py", "a/**b.py"],
+    ["/**/d.py", "q/**/r/"],
+    ["*.py  "],
+]
+GIT_PATHS = PATHS + ["1.py", "x[.py", "]x.py", "-x.py", "foofoo.py", "a/zb.py", "w/d.py", "q/z/r/s.py"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_matcher_agrees_with_git(tmp_path: Path) -> None:
+    """The same walk semantics against `git status --ignored` on a real tree."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for path in GIT_PATHS:
+        touch(tmp_path / path)
+    for lines in GIT_CASES:
+        touch(tmp_path / ".gitignore", "\n".join(lines) + "\n")
+        out = subprocess.run(
+            ["git", "-C", str(tmp_path), "status", "--porcelain", "-z", "--ignored", "-uall"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        ignored = {e[3:] for e in out.split("\0") if e.startswith("!! ")}
+        d = discover([tmp_path], tmp_path, exclude=[])
+        candidates = {p for p in GIT_PATHS if p.endswith(".py")}
+        ours = candidates - set(rels(d))
+        theirs = {
+            p
+            for p in candidates
+            if p in ignored or any(p.startswith(i) for i in ignored if i.endswith("/"))
+        }
+        assert ours == theirs, lines

@@ -40,6 +40,7 @@ class Analysis:
         self._rounds: dict[str, int] = {}
         self._orm_cache: dict[str, bool] = {}
         self._bases_cache: dict[str, list] = {}
+        self.errors: list[tuple[FunctionInfo, str]] = []  # functions the analysis failed on
 
     # -- driving --------------------------------------------------------------------------
     def run(self) -> ProjectFacts:
@@ -77,6 +78,10 @@ class Analysis:
             summary, events = analyzer.run()
         except RecursionError:
             summary, events = Summary(), Events()
+            self.errors.append((info, "expressions nested too deeply to analyse"))
+        except Exception as exc:  # one function's analysis bug must not stop the scan
+            summary, events = Summary(), Events()
+            self.errors.append((info, f"{type(exc).__name__}: {exc}"))
         finally:
             self._current = previous
         self.events[key] = events

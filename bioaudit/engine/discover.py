@@ -115,7 +115,7 @@ def _class_char(c: str) -> str:
     return "\\" + c if c in "\\]^-[" else c
 
 
-def _bracket(glob: str, i: int) -> tuple[str | None, int]:
+def _bracket(glob: str, i: int) -> tuple[str, int]:
     """Translate the bracket expression starting after the ``[`` at ``glob[i-1]``."""
     n = len(glob)
     j = i
@@ -154,7 +154,7 @@ def _bracket(glob: str, i: int) -> tuple[str | None, int]:
             continue
         items.append(_class_char(c))
         j += 1
-    return None, i  # unterminated: the "[" is literal
+    return _NEVER, n  # unterminated: git's wildmatch then matches nothing
 
 
 def _glob(glob: str) -> str:
@@ -177,12 +177,8 @@ def _glob(glob: str) -> str:
             else:  # trailing backslash: an invalid pattern, which git never matches
                 out.append(_NEVER)
         elif c == "[":
-            cls, i2 = _bracket(glob, i)
-            if cls is None:
-                out.append(re.escape("["))
-            else:
-                out.append(cls)
-                i = i2
+            cls, i = _bracket(glob, i)
+            out.append(cls)
         else:
             out.append(re.escape(c))
     return "".join(out)

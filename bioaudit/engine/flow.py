@@ -487,6 +487,14 @@ class FunctionAnalyzer:
             key = self.expr(target.slice, st)
             self._store_subscript(target, base, key, value, st)
 
+    def _is_loader_call(self, node: ast.Call) -> bool:
+        callee = self.memo.get(id(node.func), EMPTY)
+        for t in callee.types:
+            kind, _, name = t.partition(":")
+            if kind in ("ext", "meth") and self.k.canonical(name) in self.k.loads:
+                return True
+        return False
+
     def _store_attribute(self, target: ast.Attribute, base: Val, value: Val, st: State) -> None:
         attr = target.attr
         for t in base.types:

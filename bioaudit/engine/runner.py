@@ -135,6 +135,8 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
         except RecursionError:
             result.diagnostics.append(Diagnostic("error", "analysis-error", "analysis exceeded the recursion limit; results are incomplete"))
             facts = None
+        for info, message in analysis.errors:
+            result.diagnostics.append(Diagnostic("error", "analysis-error", f"analysis of `{info.display}` failed: {message}", info.module.key, getattr(info.node, "lineno", 0)))
         if facts is not None:
             for rule in result.rules:
                 try:

@@ -1,0 +1,3 @@
+from bioaudit.cli import main
+
+raise SystemExit(main())
