@@ -570,7 +570,9 @@ GIT_CASES = PATTERN_CASES + [
     ["/**/d.py", "q/**/r/"],
     ["*.py  "],
 ]
-GIT_PATHS = PATHS + ["1.py", "x[.py", "]x.py", "-x.py", "foofoo.py", "a/zb.py", "w/d.py", "q/z/r/s.py"]
+GIT_PATHS = PATHS + [
+    *("1.py", "x[.py", "]x.py", "-x.py", "foofoo.py", "a/zb.py", "w/d.py", "q/z/r/s.py")
+]
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
@@ -597,3 +599,14 @@ def test_matcher_agrees_with_git(tmp_path: Path) -> None:
             if p in ignored or any(p.startswith(i) for i in ignored if i.endswith("/"))
         }
         assert ours == theirs, lines
+
+
+@needs_symlinks
+def test_paths_reaching_the_root_through_a_symlink_stay_relative(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    touch(real / "pyproject.toml")
+    touch(real / "src" / "a.py")
+    os.symlink(real, tmp_path / "alias")
+    d = discover([tmp_path / "alias" / "src"], real)  # resolved root, unresolved path
+    assert rels(d) == ["src/a.py"]
+    assert d.files[0][0] == real / "src" / "a.py"

@@ -22,7 +22,8 @@ def write(tmp_path: Path, data: bytes, name: str = "m.py") -> Path:
 
 def png_bytes() -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
 
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00\xff\x00\x00")
@@ -32,7 +33,8 @@ def png_bytes() -> bytes:
 def test_plain_utf8(tmp_path: Path) -> None:
     path = write(tmp_path, "face = 'caf\u00e9'\nprint(face)\n".encode())
     src = read_source(path, "m.py")
-    assert src == Source(path, "m.py", "face = 'caf\u00e9'\nprint(face)\n", "utf-8", ["face = 'caf\u00e9'", "print(face)"])
+    text = "face = 'caf\u00e9'\nprint(face)\n"
+    assert src == Source(path, "m.py", text, "utf-8", ["face = 'caf\u00e9'", "print(face)"])
 
 
 def test_utf8_bom_is_stripped(tmp_path: Path) -> None:
@@ -63,9 +65,8 @@ def test_invalid_utf8_is_a_decode_error_with_offset(tmp_path: Path) -> None:
 def test_invalid_utf8_on_the_first_line(tmp_path: Path) -> None:
     path = write(tmp_path, b"# \xe9t\xe9\nx = 1\n")  # detect_encoding itself rejects this
     result = read_source(path, "m.py")
-    assert result == SkippedFile(
-        "m.py", "decode-error", "invalid utf-8 data at byte offset 2 (line 1): invalid continuation byte"
-    )
+    detail = "invalid utf-8 data at byte offset 2 (line 1): invalid continuation byte"
+    assert result == SkippedFile("m.py", "decode-error", detail)
 
 
 def test_bytes_invalid_for_the_declared_encoding(tmp_path: Path) -> None:

@@ -198,6 +198,8 @@ class Analysis:
                             resolved = self.index.classes[t[4:]]
                         elif t.startswith("ext:"):
                             resolved = t[4:]
+                        elif t.startswith("inst:"):
+                            resolved = t[5:]
             elif isinstance(base, ast.Attribute):
                 root = base
                 while isinstance(root, ast.Attribute):
@@ -209,6 +211,9 @@ class Analysis:
                         for t in value.types:
                             if t.startswith("ext:"):
                                 resolved = t[4:] + dotted[len(root.id):]
+                            elif t.startswith("inst:"):
+                                typed = self.knowledge.attributes.get((t[5:], base.attr))
+                                resolved = typed or t[5:] + dotted[len(root.id):]
                             elif t.startswith("mod:"):
                                 target = self.index.module_class(t[4:], base.attr)
                                 if target is not None:

@@ -423,7 +423,7 @@ class _Walker:
 
     # -- gitignore
 
-    def _load_ignore(self, directory: str, path: str, source: str) -> PatternSet | None:
+    def _load_ignore(self, path: str, source: str) -> PatternSet | None:
         if path in self._ignore_cache:
             return self._ignore_cache[path]
         spec = None
@@ -449,12 +449,12 @@ class _Walker:
             ignores = ()
             exclude_file = _info_exclude_path(directory)
             if exclude_file:
-                spec = self._load_ignore(directory, exclude_file, self._source(exclude_file))
+                spec = self._load_ignore(exclude_file, self._source(exclude_file))
                 if spec:
                     ignores = ((spec, ""),)
         if has_ignore:
             path = os.path.join(directory, ".gitignore")
-            spec = self._load_ignore(directory, path, self._source(path))
+            spec = self._load_ignore(path, self._source(path))
             if spec:
                 ignores = ignores + ((spec, ""),)
         return ignores
@@ -549,9 +549,8 @@ class _Walker:
                     else:
                         is_venv = True
             if is_venv and self.venv_check and not explicit:
-                self.skip_dir(
-                    rel_dir, abs_dir, "default-excluded", "virtual environment (pyvenv.cfg)", entries
-                )
+                why = "virtual environment (pyvenv.cfg)"
+                self.skip_dir(rel_dir, abs_dir, "default-excluded", why, entries)
                 continue
             if self.respect_gitignore and (has_git or has_ignore):
                 ignores = self.enter(abs_dir, has_git, has_ignore, ignores)
@@ -615,9 +614,8 @@ class _Walker:
             frame = self.deferred.popleft()
             abs_path, rel, target, _, chain, _ = frame
             if any(_is_ancestor_or_self(target, link_dir) for link_dir in chain):
-                self.skip(
-                    rel, "symlink-loop", f"-> {_readlink(abs_path)} points back at a parent directory"
-                )
+                where = f"-> {_readlink(abs_path)} points back at a parent directory"
+                self.skip(rel, "symlink-loop", where)
                 continue
             if target in self.visited:
                 continue  # an alias of a directory already scanned under its own name
@@ -625,8 +623,20 @@ class _Walker:
 
     # -- command-line paths
 
-    def given(self, raw: Path | str) -> None:
+    def absolute(self, raw: Path | str) -> str:
+        """Absolute spelling of a given path, re-spelt under the root when it only reaches
+        the root through a symlink (e.g. a resolved root and an unresolved ``./src``)."""
         abs_path = os.path.abspath(os.fspath(raw))
+        if abs_path == self.root or abs_path.startswith(self.root_prefix):
+            return abs_path
+        real, root_real = os.path.realpath(abs_path), os.path.realpath(self.root)
+        if _is_ancestor_or_self(root_real, real):
+            inner = os.path.relpath(real, root_real)
+            return self.root if inner == os.curdir else os.path.join(self.root, inner)
+        return abs_path
+
+    def given(self, raw: Path | str) -> None:
+        abs_path = self.absolute(raw)
         rel = self.rel_of(abs_path)
         try:
             st = os.stat(abs_path)
@@ -754,7 +764,7 @@ def discover(
         venv_check=exclude is None,
         force_exclude=force_exclude,
     )
-    walker.explicit = {os.path.abspath(os.fspath(p)) for p in paths}
+    walker.explicit = {walker.absolute(p) for p in paths}
     for raw in paths:
         walker.given(raw)
     walker.follow_deferred()

@@ -473,6 +473,9 @@ class FunctionAnalyzer:
             if isinstance(value_node, (ast.Tuple, ast.List)) and len(value_node.elts) == len(elts) and not any(isinstance(e, ast.Starred) for e in elts):
                 for elt, sub in zip(elts, value_node.elts):
                     self.assign(elt, self.memo.get(id(sub), EMPTY), st, sub)
+            elif not any(isinstance(e, ast.Starred) for e in elts) and all(value.field(str(i)) is not None for i in range(len(elts))):
+                for i, elt in enumerate(elts):
+                    self.assign(elt, value.field(str(i)), st, None)
             else:
                 element = _element(value)
                 for elt in elts:
@@ -618,7 +621,9 @@ class FunctionAnalyzer:
 
     def e_Constant(self, node: ast.Constant, st: State) -> Val:
         if isinstance(node.value, str):
-            return Val(const=node.value)
+            # A literal naming consent (a key, a column, a query on a consent table)
+            # makes what is read with it a consent predicate.
+            return Val(const=node.value, consent=len(node.value) < 400 and self.k.consent_attributes.match(node.value))
         return EMPTY
 
     def e_Name(self, node: ast.Name, st: State) -> Val:
@@ -695,6 +700,8 @@ class FunctionAnalyzer:
     def e_Subscript(self, node: ast.Subscript, st: State) -> Val:
         base = self.expr(node.value, st)
         key = self.expr(node.slice, st)
+        if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int) and base.field(str(node.slice.value)) is not None:
+            return base.field(str(node.slice.value))
         if key.const is not None:
             fld = base.field(key.const)
             value = fld if fld is not None else _element(base)
@@ -768,6 +775,10 @@ class FunctionAnalyzer:
         out = EMPTY
         for v in values:
             out = join(out, v.flattened().data_only() if v.fields else v.data_only())
+        if isinstance(node, ast.Tuple) and 1 < len(values) <= 8 and not any(isinstance(e, ast.Starred) for e in node.elts):
+            # A tuple keeps its positions: `(enc, name)[1]` is the name, not the template.
+            positions = tuple(sorted((str(i), v.data_only()) for i, v in enumerate(values)))
+            out = Val(fields=positions, gates=out.gates, consent=out.consent)
         return out
 
     e_Tuple = e_List
@@ -888,6 +899,8 @@ class FunctionAnalyzer:
                 result = join(result, combine(args))
         if not resolved:
             result = self.unresolved_call(call, st)
+        if not result.consent and (call.receiver.consent or any(a.consent for a in args) or any(v.consent for v in kwargs.values())):
+            result = result.replace(consent=True)
         return result
 
     # Calls into the project ---------------------------------------------------------------
@@ -920,8 +933,16 @@ class FunctionAnalyzer:
             st.dead = True
         for end, gates in summary.actions:
             self.action(call.node, frozenset({end}), st, extra_gates=_subst_gates(gates, argvals))
+        named = self.k.action_ends(info.qualname.rsplit(".", 1)[-1])
+        if named:
+            self.action(call.node, named, st)
         ret = summary.ret
         result = self._substitute(ret, argvals)
+        if not (summary.enforces_consent or ret.consent) and self.k.consent_functions.match(info.qualname.rsplit(".", 1)[-1]):
+            # Its code does not show the check (it asks another service): trust the name.
+            if call.statement:
+                st.consented = True
+            result = result.replace(consent=True)
         if result.kinds and not ret.kinds:
             pass
         if ret.kinds:
@@ -1029,6 +1050,10 @@ class FunctionAnalyzer:
         if k.exits.match(qualname) and qualname.split(".")[0] != "builtins" or qualname in ("builtins.exit", "builtins.quit"):
             st.dead = True
             return EMPTY
+        if qualname == "builtins.enumerate" and call.args:
+            return _positions([EMPTY, _element(call.args[0])])
+        if qualname == "builtins.zip" and call.args:
+            return _positions([_element(a) for a in call.args])
         if qualname.startswith("builtins.") and qualname[9:] in _STRINGISH + ("list", "tuple", "dict", "set", "bytes", "bytearray", "sorted", "reversed", "iter", "next", "zip", "enumerate", "map", "filter", "min", "max", "sum", "abs", "round", "float", "int"):
             data = combine([*call.args, *call.kwargs.values()])
             return data.clean() if qualname[9:] in ("int", "float", "round", "abs", "sum") and not (data.kinds & {"template"}) else data
@@ -1181,6 +1206,9 @@ class FunctionAnalyzer:
                 return EMPTY
             if method in ("execute", "executemany") and call.args and call.args[0].const:
                 sql = call.args[0].const
+                if call.args[0].consent and isinstance(node.func.value, ast.Name):
+                    name = node.func.value.id
+                    st.env[name] = st.env.get(name, EMPTY).replace(consent=True)
                 table = _sql_table(sql)
                 if k.sql_write.match(sql):
                     self.sink(node, f"{receiver_name}.{method}" if receiver_name else method, "storage", combine(call.args[1:]), st, details={"store": f"table:{table}" if table else None, "sql": sql})
@@ -1206,6 +1234,10 @@ class FunctionAnalyzer:
                 return EMPTY
             if method in k.clean_methods:
                 return combine([call.receiver.clean(), data.clean()])
+            if method == "items" and not call.args:
+                return _positions([EMPTY, call.receiver.flattened().data_only()])
+            if method == "values" and not call.args:
+                return call.receiver.flattened().data_only()
             if method == "get" and call.args and call.args[0].const is not None:
                 fld = call.receiver.field(call.args[0].const)
                 value = fld if fld is not None else call.receiver.flattened().data_only()
@@ -1308,6 +1340,11 @@ def _element(container: Val) -> Val:
     if container.types and not container.all_kinds():
         return Val(gates=container.gates, consent=container.consent)
     return container.replace(types=frozenset(), const=None, store=None)
+
+
+def _positions(values: list[Val]) -> Val:
+    """A tuple shape (each iteration item of `enumerate`, `zip`, `dict.items`)."""
+    return Val(fields=tuple(sorted((str(i), v) for i, v in enumerate(values))))
 
 
 def _short(qualname: str) -> str:
