@@ -30,9 +30,11 @@ LIB_BY_ID = {lib["id"]: lib for lib in LIBRARIES}
 TOP_LEVEL_KEYS = {"library", "api", "attribute", "model-files"}
 LIBRARY_KEYS = {"id", "imports", "requires-text", "module-aliases", "cloud", "vendor", "region"}
 LIBRARY_REQUIRED = {"id", "imports", "cloud"}
+# docs/catalogs.md keys, plus `attribute-args` (attribute-inference switches) and
+# `keeps-taint` (accepted by bioaudit.engine.knowledge for loaders that pass data through).
 API_KEYS = {
     "call", "library", "category", "returns", "fields", "image-args", "image-keywords",
-    "returns-type", "taints-receiver", "when", "region-arg", "attribute-args",
+    "returns-type", "taints-receiver", "when", "region-arg", "attribute-args", "keeps-taint",
 }
 API_REQUIRED = {"call", "library", "category", "returns"}
 ATTRIBUTE_KEYS = {"of", "name", "type"}
@@ -151,6 +153,8 @@ def test_api_schema(api):
     if "taints-receiver" in api:
         assert api["taints-receiver"] in KINDS - {"none"}
         assert "." in api["call"]
+    if "keeps-taint" in api:
+        assert isinstance(api["keeps-taint"], bool) and api["category"] == "load"
     if "attribute-args" in api:
         assert is_processing(api)
         assert api["attribute-args"], "empty attribute-args"
@@ -447,6 +451,16 @@ def test_dlib_rows():
     assert predictor["when"]["arg"] == 0 and "face_landmarks" in predictor["when"]["contains"]
     desc = entry("dlib.face_recognition_model_v1.compute_face_descriptor")
     assert (desc["category"], desc["returns"]) == ("template", "template")
+
+
+def test_facenet_pytorch_module_chaining_keeps_the_type():
+    # InceptionResnetV1(pretrained="vggface2").eval() must still be a template model.
+    for method in ["eval", "to", "cuda", "cpu"]:
+        api = entry(f"facenet_pytorch.InceptionResnetV1.{method}")
+        assert (api["category"], api["returns-type"]) == ("load", "facenet_pytorch.InceptionResnetV1")
+    assert entry("facenet_pytorch.InceptionResnetV1.__call__")["returns"] == "template"
+    # boxes and probabilities by default (points only with landmarks=True)
+    assert entry("facenet_pytorch.MTCNN.detect")["returns"] == "none"
 
 
 def test_mtcnn_keypoints_are_landmarks():

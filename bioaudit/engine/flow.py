@@ -28,6 +28,8 @@ TEMPLATE_NAMES = re.compile(
     r"(?i)(^|_)(known_?)?(face_?)?(encodings?|embeddings?|descriptors?|templates?|face_?db|face_?vectors?|face_?features?)($|_)"
 )
 _STRINGISH = ("str", "repr", "format")
+# Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
+_FLUENT = frozenset({"eval", "to", "cuda", "cpu", "half", "float", "double", "requires_grad_", "train"})
 
 
 # -- summaries and events --------------------------------------------------------------
@@ -173,15 +175,92 @@ class FunctionAnalyzer:
         if self.is_module:
             return env
         params = self.f.params
+        annotations = self._annotations()
+        defaults = self._defaults()
         for i, name in enumerate(params):
             clean = name.lstrip("*")
-            env[clean] = Val(params=frozenset({i}), gates=frozenset({frozenset({f"P:{i}"})}))
+            types = frozenset()
+            passed = self.a.read_state(("paramtypes", self.f.key, i), self)
+            if passed is not None:
+                types = passed.types
+            if clean in annotations:
+                types = types | self._annotation_types(annotations[clean])
+            if clean in defaults:
+                types = types | self._dependency_types(defaults[clean])
+            env[clean] = Val(params=frozenset({i}), gates=frozenset({frozenset({f"P:{i}"})}), types=types)
         if self.f.cls is not None and params and not self._is_static():
             first = params[0].lstrip("*")
             kind = "cls" if self._is_classmethod() else "pinst"
             env[first] = Val(types=frozenset({f"{kind}:{self.f.cls.key}"}))
         # FastAPI-style dependencies: `user = Depends(get_user)` is evaluated per call.
         return env
+
+    def _annotations(self) -> dict:
+        args = getattr(self.f.node, "args", None)
+        if args is None:
+            return {}
+        return {a.arg: a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.annotation is not None}
+
+    def _defaults(self) -> dict:
+        args = getattr(self.f.node, "args", None)
+        if args is None:
+            return {}
+        positional = [*args.posonlyargs, *args.args]
+        out = {a.arg: d for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)}
+        out.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        return out
+
+    def _dependency_types(self, node: ast.expr) -> frozenset:
+        """`r = Depends(get_redis)`: the parameter is what the dependency returns."""
+        if not (isinstance(node, ast.Call) and (_dotted(node.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security") and node.args):
+            return frozenset()
+        dotted = _dotted(node.args[0]) or ""
+        root, _, rest = dotted.partition(".")
+        value = self.a.read_state(("global", self.module.key, root), self)
+        if value is None:
+            return frozenset()
+        out: set[str] = set()
+        for t in value.types:
+            kind, _, name = t.partition(":")
+            target = None
+            if kind == "func" and not rest:
+                target = self.a.index.functions.get(name)
+            elif kind == "mod" and rest:
+                target = self.a.index.module_function(name, rest)
+            if target is not None:
+                out |= set(self.a.summary_for(target, self).ret.types)
+                returns = getattr(target.node, "returns", None)
+                if returns is not None:
+                    out |= set(FunctionAnalyzer(self.a, target)._annotation_types(returns))
+        return frozenset(out)
+
+    def _annotation_types(self, node: ast.expr) -> frozenset:
+        """Object types a parameter annotation names (`r: redis.Redis`, `app: FaceAnalysis`)."""
+        out: set[str] = set()
+        for sub in ast.walk(node):
+            if not isinstance(sub, (ast.Name, ast.Attribute)):
+                continue
+            dotted = _dotted(sub)
+            if not dotted:
+                continue
+            root, _, rest = dotted.partition(".")
+            value = self.a.read_state(("global", self.module.key, root), self)
+            if value is None:
+                continue
+            for t in value.types:
+                kind, _, name = t.partition(":")
+                if kind == "ext":
+                    qual = self.k.canonical(f"{name}.{rest}" if rest else name)
+                    for spec in self.k.apis.get(qual, ()):
+                        if spec.category == "load" and spec.returns_type and not spec.when:
+                            out.add(f"inst:{spec.returns_type}")
+                elif kind == "cls" and not rest:
+                    out.add(f"pinst:{name}")
+                elif kind == "mod" and rest and "." not in rest:
+                    cls = self.a.index.module_class(name, rest)
+                    if cls is not None:
+                        out.add(f"pinst:{cls.key}")
+        return frozenset(out)
 
     def _is_static(self) -> bool:
         return any(_decorator_name(d) == "staticmethod" for d in self.f.decorators)
@@ -685,9 +764,9 @@ class FunctionAnalyzer:
                 data = base.clean()
             else:
                 fld = base.field(attr)
-                data = fld if fld is not None else base.data_only().replace(fields=base.fields)
-                if fld is None and base.fields:
-                    data = base.flattened().data_only()
+                # An attribute never assigned facial data holds what the whole object holds
+                # (an API result), not what its other attributes hold.
+                data = fld if fld is not None else base.data_only().replace(fields=())
             out = join(out, data)
         elif base.gates or base.consent:
             out = join(out, base.clean())
@@ -718,12 +797,12 @@ class FunctionAnalyzer:
     def e_BinOp(self, node: ast.BinOp, st: State) -> Val:
         left, right = self.expr(node.left, st), self.expr(node.right, st)
         value = combine([left, right])
-        if left.const is not None and right.const is not None:
-            if isinstance(node.op, ast.Add):
-                value = value.replace(const=left.const + right.const)
-            elif isinstance(node.op, ast.Div):
+        if left.const is not None or right.const is not None:
+            if isinstance(node.op, ast.Add) and (isinstance(node.left, (ast.Constant, ast.JoinedStr)) or isinstance(node.right, (ast.Constant, ast.JoinedStr)) or (left.const is not None and right.const is not None)):
+                value = value.replace(const=(left.const or "*") + (right.const or "*"))
+            elif isinstance(node.op, ast.Div) and left.const is not None and right.const is not None:
                 value = value.replace(const=f"{left.const}/{right.const}")
-        elif isinstance(node.op, ast.Div) and right.const is not None:
+        if isinstance(node.op, ast.Div) and right.const is not None and left.const is None:
             value = value.replace(const=right.const, types=frozenset({"inst:pathlib.Path"}))
         elif isinstance(node.op, ast.Mod) and left.const is not None:
             value = value.replace(const=left.const)
@@ -909,6 +988,10 @@ class FunctionAnalyzer:
         site = self.site(call.node)
         self.events.calls[(self.skey(call.node), info.key)] = CallEvent(info.key, site, consented_before)
         argvals = self._bind_args(info, call, bound)
+        for index, arg in argvals.items():
+            passed = frozenset(t for t in arg.types if t.split(":", 1)[0] in ("inst", "pinst", "cls", "mod", "func"))
+            if passed:
+                self.a.write_state(("paramtypes", info.key, index), Val(types=passed), self)
         note = f"passed to `{info.display.rsplit('.', 1)[-1]}()`"
         # Parameters that reach sinks inside the callee.
         for (index, sink_id), inner_trace in summary.param_sinks.items():
@@ -1025,7 +1108,10 @@ class FunctionAnalyzer:
                 handled = True
                 result = join(result, self.api_call(spec, call, st))
         sink = k.sinks.get(qualname)
-        if sink is not None:
+        if sink is not None and sink.sql and call.args and call.args[0].const is not None:
+            self._sql_call(call, st, _dotted(call.node.func.value) if isinstance(call.node.func, ast.Attribute) else "")
+            handled = True
+        elif sink is not None:
             if not any(kw in call.kwargs for kw in sink.unless_keywords):
                 data = self._select(call, sink.data)
                 target = self._select(call, sink.target)
@@ -1071,6 +1157,11 @@ class FunctionAnalyzer:
             self.action(call.node, ends, st)
         if handled:
             return result
+        if call.method in _FLUENT and call.receiver.types:
+            return call.receiver
+        if qualname == "django.shortcuts.get_object_or_404" and call.args:
+            model = call.args[0]
+            return Val(types=frozenset(t.replace("cls:", "pinst:", 1) for t in model.types if t.startswith("cls:")))
         if qualname.startswith("builtins."):
             return EMPTY if qualname[9:] in ("open", "super", "getattr", "setattr", "vars", "globals", "locals", "isinstance", "print") else combine([*call.args, *call.kwargs.values()]).data_only()
         # An unknown library call: its result may carry its inputs.
@@ -1086,7 +1177,7 @@ class FunctionAnalyzer:
             types = frozenset({f"inst:{spec.returns_type}"}) if spec.returns_type else frozenset()
             result = Val(types=types)
             if spec.keeps_taint:
-                result = join(result, combine([*call.args, *call.kwargs.values()]).data_only())
+                result = join(result, combine([call.receiver, *call.args, *call.kwargs.values()]).data_only())
             if spec.returns and spec.returns != "none":
                 result = join(result, source(spec.returns, self.step(node, f"{spec.returns} loaded by `{_short(spec.call)}`")))
             if spec.returns_type == "io.File":
@@ -1137,6 +1228,10 @@ class FunctionAnalyzer:
                 st.env[arg.id] = join(current, source("face-image", step))
         elif isinstance(arg, ast.Attribute):
             self._mutate(arg, source("face-image", step), st)
+        elif isinstance(arg, (ast.Dict, ast.List, ast.Tuple)):
+            for sub in (arg.values if isinstance(arg, ast.Dict) else arg.elts):
+                if sub is not None:
+                    self._mark_image(sub, st, spec)
 
     def _literal_arguments(self, call: "_Call") -> dict:
         out = {}
@@ -1190,6 +1285,28 @@ class FunctionAnalyzer:
                 out = join(out, call.kwargs[item])
         return out
 
+    def _sql_call(self, call: "_Call", st: State, receiver_name: str | None) -> None:
+        """`cursor.execute(SQL, params)`: a write stores the parameters; a read of a table
+        that facial data was written to makes the cursor hold that data."""
+        node = call.node
+        sql = call.args[0].const
+        table = _sql_table(sql)
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        label = f"{receiver_name}.{call.method}" if receiver_name else (call.method or "execute")
+        if self.k.sql_write.match(sql):
+            data = combine([*call.args[1:], *(v for k, v in call.kwargs.items() if k in ("params", "parameters", "args", "vars"))])
+            self.sink(node, label, "storage", data, st, details={"store": f"table:{table}" if table else None, "sql": sql})
+            return
+        if isinstance(receiver, ast.Name):
+            current = st.env.get(receiver.id, EMPTY)
+            if call.args[0].consent:
+                current = current.replace(consent=True)
+            if table:
+                stored = self.a.read_state(("store", f"table:{table}"), self)
+                if stored is not None:
+                    current = join(current, _downgrade(stored).with_step(self.step(node, f"read back from table `{table}`")))
+            st.env[receiver.id] = current
+
     def unresolved_call(self, call: "_Call", st: State) -> Val:
         """A call whose target is not known (a method on an untyped object)."""
         k = self.k
@@ -1205,18 +1322,7 @@ class FunctionAnalyzer:
                 self.sink(node, f"{receiver_name}.{method}" if receiver_name else method, "storage", data, st, details={"store": f"collection:{receiver_name}"})
                 return EMPTY
             if method in ("execute", "executemany") and call.args and call.args[0].const:
-                sql = call.args[0].const
-                if call.args[0].consent and isinstance(node.func.value, ast.Name):
-                    name = node.func.value.id
-                    st.env[name] = st.env.get(name, EMPTY).replace(consent=True)
-                table = _sql_table(sql)
-                if k.sql_write.match(sql):
-                    self.sink(node, f"{receiver_name}.{method}" if receiver_name else method, "storage", combine(call.args[1:]), st, details={"store": f"table:{table}" if table else None, "sql": sql})
-                    return EMPTY
-                if table and isinstance(node.func.value, ast.Name):
-                    stored = self.a.read_state(("store", f"table:{table}"), self)
-                    if stored is not None:
-                        st.env[node.func.value.id] = join(st.env.get(node.func.value.id, EMPTY), _downgrade(stored).with_step(self.step(node, f"read back from table `{table}`")))
+                self._sql_call(call, st, receiver_name)
                 return EMPTY
             if method in k.fallback_methods:
                 label = f"N:{self.label(node)}"

@@ -96,6 +96,7 @@ class SinkSpec:
     data: tuple = ()  # ints, keyword names, "receiver", "rest:N", "*"
     target: tuple = ()
     unless_keywords: tuple[str, ...] = ()
+    sql: bool = False  # the first argument is SQL: only writes store their parameters
 
 
 _API_KEYS = {
@@ -188,6 +189,7 @@ class Knowledge:
                         data=tuple(table.get("data", ())),
                         target=tuple(table.get("target", ())),
                         unless_keywords=tuple(table.get("unless-keywords", ())),
+                        sql=bool(table.get("sql", False)),
                     )
         for call in extra.get("storage_functions", ()):
             self.sinks.setdefault(call, SinkSpec(call=call, category="storage", data=("rest:0", "*")))
