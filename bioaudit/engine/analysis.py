@@ -411,7 +411,11 @@ class Analysis:
         if cached is not None:
             return cached
         info._guard = False  # recursion guard
-        result = any(self._decorator_guards(info, dec) for dec in info.decorators) or self._depends_guard(info)
+        result = (
+            any(self._decorator_guards(info, dec) for dec in info.decorators)
+            or self._depends_guard(info)
+            or self._hook_guards(info)
+        )
         info._guard = result
         return result
 
@@ -429,6 +433,36 @@ class Analysis:
                 if kw.arg == "dependencies" and isinstance(kw.value, (ast.List, ast.Tuple)):
                     if any(self._dependency_guards(info.module, d) for d in kw.value.elts):
                         return True
+        return False
+
+    def _request_hooks(self) -> list[tuple[str, str, bool]]:
+        """Flask `before_request` hooks that enforce consent: (module, receiver, app-wide)."""
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = []
+            for info in self.index.functions.values():
+                for dec in info.decorators:
+                    dotted = _dotted(dec.func if isinstance(dec, ast.Call) else dec) or ""
+                    receiver, _, hook = dotted.rpartition(".")
+                    if hook in ("before_request", "before_app_request") and receiver:
+                        summary = self.summaries.get(info.key)
+                        if summary is not None and summary.enforces_consent:
+                            hooks.append((info.module.key, receiver, hook == "before_app_request"))
+            self._hooks = hooks
+        return hooks
+
+    def _hook_guards(self, info: FunctionInfo) -> bool:
+        hooks = self._request_hooks()
+        if not hooks:
+            return False
+        for dec in info.decorators:
+            dotted = _dotted(dec.func if isinstance(dec, ast.Call) else dec) or ""
+            receiver, _, verb = dotted.rpartition(".")
+            if not receiver or not self.knowledge.entry_decorators.match(dotted):
+                continue
+            for module, hook_receiver, app_wide in hooks:
+                if app_wide or (module == info.module.key and hook_receiver == receiver):
+                    return True
         return False
 
     def _depends_guard(self, info: FunctionInfo) -> bool:

@@ -470,6 +470,8 @@ class FunctionAnalyzer:
             s = st.copy()
             for name in _pattern_names(case.pattern):
                 s.env[name] = subject
+            if subject.consent and _consent_pattern(case.pattern):
+                s.consented = True
             if case.guard is not None:
                 self.expr(case.guard, s)
                 s = self.refine(case.guard, s, True)
@@ -1543,6 +1545,17 @@ def _literal(node: ast.expr):
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {k: v for k, v in value.items() if isinstance(v, (str, int, float, bool, list))}
     return None
+
+
+def _consent_pattern(pattern: ast.pattern) -> bool:
+    """`case True:` / `case "granted":` on a consent value: consent holds in that case."""
+    if isinstance(pattern, ast.MatchSingleton):
+        return pattern.value is True
+    if isinstance(pattern, ast.MatchValue):
+        return not _is_falsy_const(pattern.value)
+    if isinstance(pattern, ast.MatchOr):
+        return all(_consent_pattern(p) for p in pattern.patterns)
+    return False
 
 
 def _pattern_names(pattern: ast.pattern) -> Iterator[str]:

@@ -33,8 +33,9 @@ class Globs:
         self.patterns = tuple(dict.fromkeys(patterns))
         exact = [p for p in self.patterns if not any(c in p for c in "*?[")]
         wild = [p for p in self.patterns if p not in exact]
-        self._exact = frozenset(exact)
-        self._regex = re.compile("|".join(fnmatch.translate(p) for p in wild)) if wild else None
+        self._exact = frozenset(p.lower() for p in exact)
+        # Case-insensitive: `CONSENTS`, `hasConsent` and `has_consent` name the same thing.
+        self._regex = re.compile("|".join(fnmatch.translate(p) for p in wild), re.IGNORECASE) if wild else None
         self._cache: dict[str, bool] = {}
 
     def __bool__(self) -> bool:
@@ -44,7 +45,7 @@ class Globs:
         hit = self._cache.get(name)
         if hit is None:
             last = name.rsplit(".", 1)[-1]
-            hit = name in self._exact or last in self._exact
+            hit = name.lower() in self._exact or last.lower() in self._exact
             if not hit and self._regex is not None:
                 hit = bool(self._regex.match(name) or self._regex.match(last))
             self._cache[name] = hit
