@@ -135,6 +135,11 @@ class ScanResult:
     frameworks: tuple[str, ...] = ()
     config_source: str = ""
     duration_s: float = 0.0
+    # Facial-data inventory (bioaudit.report.inventory.build_inventory): where the project
+    # captures, stores, logs and sends facial data. Empty when nothing was analysed.
+    inventory: dict = field(default_factory=dict)
+    # The configuration that shaped the findings (TOML key -> value), for reports; filled by the CLI.
+    settings: dict = field(default_factory=dict)
 
     @property
     def active_findings(self) -> list[Finding]:

@@ -44,18 +44,31 @@ class Analysis:
 
     # -- driving --------------------------------------------------------------------------
     def run(self) -> ProjectFacts:
-        self._predeclare()
-        order = sorted(self.index.functions, key=lambda k: (not k.endswith("::" + MODULE_BODY), k))
+        self.solve()
+        return self.facts()
+
+    def solve(self, modules: Iterable[str] | None = None) -> None:
+        """Analyse the given modules (default: all) and everything they affect, to a fixed
+        point. Can be called again with modules added to the index later."""
+        keys = set(modules) if modules is not None else set(self.index.modules)
+        self._predeclare(keys)
+        order = sorted(
+            (k for k, f in self.index.functions.items() if f.module.key in keys),
+            key=lambda k: (not k.endswith("::" + MODULE_BODY), k),
+        )
         for key in order:
             self._enqueue(key)
         while self._queue:
             key = self._queue.popleft()
             self._queued.discard(key)
             self._analyse(key)
-        return self.facts()
 
-    def _predeclare(self) -> None:
-        for module in self.index.modules.values():
+    def store_keys(self) -> set[str]:
+        """Files and tables facial data was written to."""
+        return {key[1] for key, value in self.state.items() if key[0] == "store" and value.all_kinds()}
+
+    def _predeclare(self, keys: set[str]) -> None:
+        for module in (self.index.modules[k] for k in sorted(keys)):
             for node in module.tree.body:
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     self.state[("global", module.key, node.name)] = Val(types=frozenset({f"func:{module.key}::{node.name}"}))

@@ -613,10 +613,10 @@ class FunctionAnalyzer:
             if key.const is not None:
                 st.env[name] = with_field(holder, key.const, value, strong=True)
             else:
-                st.env[name] = join(holder, value.data_only())
+                st.env[name] = with_field(holder, MAPPED, value.data_only(), strong=False)
         elif isinstance(target.value, ast.Attribute):
             # `self.gallery[name] = enc`: the container attribute holds the data now
-            self._mutate(target.value, value, st)
+            self._mutate(target.value, Val(fields=((MAPPED, value.data_only()),)) if key.const is None else value, st)
 
     def _mutate(self, receiver: ast.expr, added: Val, st: State) -> None:
         """`receiver` (a container or model) now also holds `added`."""
@@ -790,6 +790,8 @@ class FunctionAnalyzer:
                 value = base.flattened().data_only()
             if self.k.consent_attributes.match(key.const):
                 value = value.replace(consent=True)
+        elif base.field(MAPPED) is not None:
+            value = base.flattened().data_only()
         else:
             value = _element(base) if not isinstance(node.slice, ast.Slice) else base.data_only()
         if key.gates:
@@ -1140,6 +1142,8 @@ class FunctionAnalyzer:
             return EMPTY
         if qualname == "builtins.enumerate" and call.args:
             return _positions([EMPTY, _element(call.args[0])])
+        if qualname in ("builtins.sorted", "builtins.list", "builtins.set", "builtins.tuple", "builtins.iter") and len(call.args) == 1 and call.args[0].field(MAPPED) is not None and not call.args[0].kinds:
+            return call.args[0].clean()
         if qualname == "builtins.zip" and call.args:
             return _positions([_element(a) for a in call.args])
         if qualname.startswith("builtins.") and qualname[9:] in _STRINGISH + ("list", "tuple", "dict", "set", "bytes", "bytearray", "sorted", "reversed", "iter", "next", "zip", "enumerate", "map", "filter", "min", "max", "sum", "abs", "round", "float", "int"):
@@ -1441,10 +1445,16 @@ def _downgrade(value: Val) -> Val:
     return value
 
 
+MAPPED = "*"  # field holding the values stored under keys not known statically
+
+
 def _element(container: Val) -> Val:
-    """An element of a container (iteration, indexing): same data, same item fields."""
+    """An element of a container (iteration, indexing): same data, same item fields.
+    Iterating a mapping yields its keys, which hold none of its values."""
     if container is EMPTY:
         return EMPTY
+    if container.field(MAPPED) is not None and not container.kinds:
+        return container.clean()
     if container.types and not container.all_kinds():
         return Val(gates=container.gates, consent=container.consent)
     return container.replace(types=frozenset(), const=None, store=None)

@@ -263,6 +263,18 @@ class Knowledge:
         names = "|".join(sorted((re.escape(r) for r in self._roots), key=len, reverse=True))
         return re.compile(rb"^[ \t]*(?:from|import)[ \t]+(?:" + names.encode() + rb")\b", re.M)
 
+    def fallback_regex(self) -> re.Pattern[bytes]:
+        """A bytes regex for the non-face identity checks: modules that may hold a
+        fallback are analysed even when nothing connects them to face code."""
+        words = set()
+        for pattern in (*self.fallback_functions.patterns, *self.fallback_methods):
+            last = pattern.rsplit(".", 1)[-1].strip("*")
+            if len(last) >= 4 and not any(c in last for c in "*?["):
+                words.add(re.escape(last))
+        if not words:
+            return re.compile(rb"(?!x)x")
+        return re.compile(("|".join(sorted(words))).encode(), re.IGNORECASE)
+
     def library_for_import(self, root: str) -> list[Library]:
         return self._roots.get(root, [])
 

@@ -21,6 +21,7 @@ from bioaudit.engine.knowledge import Knowledge, load_knowledge
 from bioaudit.engine.source import Source, read_source
 from bioaudit.model import Confidence, Diagnostic, Finding, ScanResult, SkippedFile, fingerprint
 from bioaudit.registry import Registry
+from bioaudit.report.inventory import build_inventory
 from bioaudit.rule import Rule
 
 _IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#]+)|import[ \t]+([^\n#]+))", re.M)
@@ -107,31 +108,47 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
         except OSError as exc:
             result.skipped.append(SkippedFile(rel, "unreadable", exc.strerror or str(exc)))
     relevant, seeds = relevance(raw, knowledge)
-    result.files_screened = len(raw) - len(relevant)
 
     # 3. parse what is relevant
     index = ProjectIndex()
     index.set_files(sorted(raw))
     sources: dict[str, Source] = {}
-    for rel in sorted(relevant):
-        source = read_source(abs_paths[rel], rel)
-        if isinstance(source, SkippedFile):
-            result.skipped.append(source)
-            continue
-        tree = parse(source, result)
-        if tree is None:
-            continue
-        sources[rel] = source
-        index.add_module(rel, tree, source.lines)
-    result.files_analysed = len(sources)
+
+    def add(rels) -> list[str]:
+        added = []
+        for rel in sorted(rels):
+            source = read_source(abs_paths[rel], rel)
+            if isinstance(source, SkippedFile):
+                result.skipped.append(source)
+                continue
+            tree = parse(source, result)
+            if tree is None:
+                continue
+            sources[rel] = source
+            index.add_module(rel, tree, source.lines)
+            added.append(rel)
+        return added
+
+    add(relevant)
 
     # 4. analyse the project and 5. run the rules
     findings: list[Finding] = []
+    facts = None
     if sources and result.rules:
         face_modules = {rel: rel in seeds for rel in sources}
         analysis = Analysis(index, knowledge, face_modules, config.declared_fallback)
         try:
-            facts = analysis.run()
+            analysis.solve()
+            # Modules that read back a file or table facial data was written to hold
+            # facial data too, whatever they import: add them and carry on.
+            for _ in range(3):
+                readers = store_readers(analysis.store_keys(), raw, set(relevant) | set(result_paths(result)))
+                added = add(_closure(readers, import_graph_cached(raw)) - set(sources) - {s.path for s in result.skipped})
+                if not added:
+                    break
+                relevant = set(relevant) | set(added)
+                analysis.solve(added)
+            facts = analysis.facts()
         except RecursionError:
             result.diagnostics.append(Diagnostic("error", "analysis-error", "analysis exceeded the recursion limit; results are incomplete"))
             facts = None
@@ -143,6 +160,10 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
                     findings.extend(rule.check(facts))
                 except Exception as exc:  # one rule's crash must not hide the others
                     result.diagnostics.append(Diagnostic("error", "rule-error", f"{rule.ID} {rule.NAME} crashed: {type(exc).__name__}: {exc}"))
+            result.inventory = build_inventory(facts, result)
+
+    result.files_analysed = len(sources)
+    result.files_screened = len(raw) - len(sources) - len([s for s in result.skipped if s.path in raw])
 
     # 6. filter, suppress, fingerprint
     min_conf = Confidence.parse(config.min_confidence)
@@ -210,14 +231,46 @@ def relevance(raw: dict[str, bytes], knowledge: Knowledge) -> tuple[set[str], se
             seeds.add(rel)
     if not seeds:
         return set(), set()
-    imports = import_graph(raw)
-    importers: dict[str, set[str]] = {}
+    imports = import_graph_cached(raw)
+    # Calls and data can travel both ways along an import and through any module two
+    # others share (a `state.py` written by face code and read by a report): the
+    # connected component of the seeds in the project's import graph.
+    undirected: dict[str, set[str]] = {}
     for rel, targets in imports.items():
         for t in targets:
-            importers.setdefault(t, set()).add(rel)
-    up = _closure(seeds, importers)
-    down = _closure(up, imports)
-    return up | down, seeds
+            undirected.setdefault(rel, set()).add(t)
+            undirected.setdefault(t, set()).add(rel)
+    up = _closure(seeds, undirected)
+    down = up
+    # A non-face login elsewhere in the project is a fallback (BIO002) even when no import
+    # connects it to the face code.
+    fallback = knowledge.fallback_regex()
+    others = {rel for rel, data in raw.items() if rel not in up and rel not in down and fallback.search(data)}
+    return up | down | _closure(others, imports), seeds
+
+
+_GRAPH_CACHE: dict[int, dict] = {}
+
+
+def import_graph_cached(raw: dict[str, bytes]) -> dict[str, set[str]]:
+    key = id(raw)
+    if key not in _GRAPH_CACHE:
+        _GRAPH_CACHE.clear()
+        _GRAPH_CACHE[key] = import_graph(raw)
+    return _GRAPH_CACHE[key]
+
+
+def result_paths(result: ScanResult) -> list[str]:
+    return [s.path for s in result.skipped]
+
+
+def store_readers(keys: set[str], raw: dict[str, bytes], done: set[str]) -> set[str]:
+    """Unanalysed modules that mention a store facial data was written to."""
+    needles = [k.encode("utf-8") for k in keys if k and len(k) >= 4 and "*" not in k]
+    needles = [n.split(b":", 1)[-1] for n in needles]
+    if not needles:
+        return set()
+    return {rel for rel, data in raw.items() if rel not in done and any(n in data for n in needles)}
 
 
 def _requires_text_ok(data: bytes, knowledge: Knowledge) -> bool:

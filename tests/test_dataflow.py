@@ -1,0 +1,255 @@
+"""Facial data followed through assignments, containers, attributes, state, stores and
+modules (BIO003 and BIO004), and the confidence each finding carries."""
+from __future__ import annotations
+
+from analysis_helpers import lines, marked, run
+
+from bioaudit.config import Config
+from bioaudit.model import Confidence
+
+
+def test_helper_module_without_face_imports_gets_the_storage_finding(tmp_path):
+    files = {
+        "storage.py": """
+            import pickle
+
+            def save(name, vector):
+                with open("faces.pkl", "ab") as fh:
+                    pickle.dump({"name": name, "vector": vector}, fh)  # HERE
+        """,
+        "services.py": """
+            import face_recognition
+            import storage
+
+            def enrol(name, img):
+                enc = face_recognition.face_encodings(img)[0]
+                storage.save(name, enc)
+                storage.save(name, len(enc))
+        """,
+    }
+    result = run(tmp_path, files)
+    bio004 = [f for f in result.findings if f.rule_id == "BIO004"]
+    assert {(f.path, f.span.line) for f in bio004} == marked(files)
+    assert bio004[0].confidence == Confidence.MEDIUM  # derived through a project summary
+    notes = [s.note for s in bio004[0].steps]
+    assert notes[0].startswith("template from `face_recognition.face_encodings`")
+    assert any("passed to `save()`" in n for n in notes)
+    assert bio004[0].steps[0].path == "services.py" and bio004[0].steps[-1].path == "storage.py"
+
+
+def test_direct_flow_is_high_confidence_and_min_confidence_filters(tmp_path):
+    files = {
+        "a.py": """
+            import face_recognition, numpy as np
+            enc = face_recognition.face_encodings(img)[0]
+            np.save("a.npy", enc)
+        """,
+    }
+    result = run(tmp_path, files)
+    assert [f.confidence for f in result.findings if f.rule_id == "BIO004"] == [Confidence.HIGH]
+
+
+def test_object_attributes_and_methods(tmp_path):
+    files = {
+        "gallery.py": """
+            import logging
+            import pickle
+            import face_recognition
+
+            log = logging.getLogger(__name__)
+
+            class Gallery:
+                def __init__(self):
+                    self.known_encodings = []
+                    self.names = []
+
+                def add(self, name, img):
+                    self.known_encodings.append(face_recognition.face_encodings(img)[0])
+                    self.names.append(name)
+
+                def dump(self, path):
+                    log.info("gallery of %d: %s", len(self.names), self.names)
+                    log.debug("vectors %s", self.known_encodings)  # HERE
+                    with open(path, "wb") as fh:
+                        pickle.dump(self.known_encodings, fh)  # HERE
+        """,
+    }
+    found = {(p, l) for p, l in lines(tmp_path, files, "BIO003") | lines(tmp_path, files, "BIO004")}
+    assert found == marked(files)
+
+
+def test_module_globals_across_modules(tmp_path):
+    files = {
+        "state.py": """
+            KNOWN = {}
+        """,
+        "enrol.py": """
+            import face_recognition
+            import state
+
+            def enrol(name, img):
+                state.KNOWN[name] = face_recognition.face_encodings(img)[0]
+        """,
+        "report.py": """
+            import state
+
+            def show():
+                print(sorted(state.KNOWN))
+                print(state.KNOWN)  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_values_read_back_from_a_store_the_project_wrote(tmp_path):
+    files = {
+        "writer.py": """
+            import face_recognition, pickle
+            DB = "encodings.pickle"
+
+            def build(imgs):
+                data = {"encodings": [face_recognition.face_encodings(i)[0] for i in imgs], "names": []}
+                with open(DB, "wb") as f:
+                    f.write(pickle.dumps(data))  # HERE
+        """,
+        "reader.py": """
+            import pickle
+
+            def load():
+                with open("encodings.pickle", "rb") as f:
+                    data = pickle.load(f)
+                print(data["encodings"])  # HERE
+                print(len(data["names"]))
+        """,
+    }
+    result = run(tmp_path, files)
+    found = {(f.path, f.span.line) for f in result.findings if f.rule_id in ("BIO003", "BIO004")}
+    assert found == marked(files)
+
+
+def test_encryption_before_storage_including_through_a_helper(tmp_path):
+    files = {
+        "crypto.py": """
+            from cryptography.fernet import Fernet
+            _f = Fernet(KEY)
+
+            def seal(data):
+                return _f.encrypt(data)
+        """,
+        "store.py": """
+            import face_recognition, hashlib, numpy as np
+            from crypto import seal
+
+            enc = face_recognition.face_encodings(img)[0]
+            np.save("sealed.npy", seal(enc.tobytes()))
+            np.save("hashed.npy", hashlib.sha256(enc.tobytes()).hexdigest())  # HERE
+            open("raw.bin", "wb").write(enc.tobytes())  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO004") == marked(files)
+
+
+def test_orm_fields_sqlalchemy_and_django(tmp_path):
+    files = {
+        "models.py": """
+            from django.db import models
+            from sqlalchemy import Column, LargeBinary
+            from sqlalchemy.orm import declarative_base
+            from sqlalchemy_utils import StringEncryptedType
+
+            Base = declarative_base()
+
+            class Face(Base):
+                __tablename__ = "faces"
+                vector = Column(LargeBinary)
+                sealed = Column(StringEncryptedType(LargeBinary, KEY))
+
+            class Profile(models.Model):
+                embedding = models.BinaryField()
+        """,
+        "enrol.py": """
+            import face_recognition
+            from models import Face, Profile
+
+            def enrol(img, profile_id):
+                enc = face_recognition.face_encodings(img)[0]
+                Face(vector=enc.tobytes())  # HERE
+                Face(sealed=enc.tobytes())
+                Profile.objects.create(embedding=enc.tobytes())  # HERE
+                p = Profile.objects.get(pk=profile_id)
+                p.embedding = enc.tobytes()  # HERE
+                p.save()
+        """,
+    }
+    assert lines(tmp_path, files, "BIO004") == marked(files)
+
+
+def test_strings_and_serialisation_keep_the_data(tmp_path):
+    files = {
+        "m.py": """
+            import base64, json, logging
+            import face_recognition
+            log = logging.getLogger("x")
+            enc = face_recognition.face_encodings(img)[0]
+            log.info("a " + str(enc))  # HERE
+            log.info("b %s" % (enc,))  # HERE
+            log.info("c {}".format(enc.tolist()))  # HERE
+            log.info(json.dumps({"v": enc.tolist()}))  # HERE
+            log.info(base64.b64encode(enc.tobytes()))  # HERE
+            log.info("shape %s dims %d", enc.shape, len(enc))
+            dist = face_recognition.face_distance([enc], enc)
+            log.info("distance %s", dist)
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_name_heuristic_is_low_confidence(tmp_path):
+    files = {
+        "m.py": """
+            import pickle
+            import face_recognition
+            known_encodings = pickle.load(open(path, "rb"))
+            print(known_encodings)
+        """,
+    }
+    result = run(tmp_path, files)
+    bio003 = [f for f in result.findings if f.rule_id == "BIO003"]
+    assert [f.confidence for f in bio003] == [Confidence.LOW]
+    result = run(tmp_path, files, config=Config(min_confidence="medium"))
+    assert [f for f in result.findings if f.rule_id == "BIO003"] == []
+
+
+def test_project_module_shadowing_a_library_name_is_project_code(tmp_path):
+    files = {
+        "face_recognition.py": """
+            def face_encodings(cube):
+                return [side for side in cube]
+        """,
+        "main.py": """
+            import logging
+            import face_recognition
+            print(face_recognition.face_encodings(cube))
+        """,
+    }
+    assert run(tmp_path, files).findings == []
+
+
+def test_namespace_packages_and_src_layout(tmp_path):
+    files = {
+        "src/acme/faces/embed.py": """
+            import face_recognition
+
+            def embed(img):
+                return face_recognition.face_encodings(img)[0]
+        """,
+        "src/acme/storage/__init__.py": "",
+        "src/acme/storage/disk.py": """
+            import numpy as np
+            from acme.faces.embed import embed
+
+            def keep(img):
+                np.save("x.npy", embed(img))  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO004") == marked(files)
