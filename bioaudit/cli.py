@@ -1,4 +1,4 @@
-"""Command line: `bioaudit scan`, `rules`, `rule`, `regulations`.
+"""Command line: `bioaudit scan`, `report`, `baseline`, `merge`, `rules`, `rule`, `regulations`.
 
 Exit codes (stable): 0 no finding at or above --fail-on; 1 findings; 2 usage, config or
 internal error. Output files are written before exiting, whatever the code.
@@ -18,6 +18,9 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EPILOG_MAIN = """\
 commands:
   scan [PATH ...]      analyse a project and report findings (default: .)
+  report [PATH ...]    the reviewer's audit report: HTML or Markdown (-o audit.html)
+  baseline [PATH ...]  record today's findings so that `scan --baseline` fails only on new ones
+  merge REPORT.json .. one organisation-wide audit report from many repositories' JSON reports
   rules                table of the rules: id, name, severity, frameworks
   rule ID|NAME         a rule's full documentation
   regulations [ID]     the regulation frameworks and articles findings cite
@@ -26,6 +29,9 @@ examples:
   bioaudit scan .                                  scan the project in the current directory
   bioaudit scan src --format sarif -o bioaudit.sarif
   bioaudit scan . --select BIO001,BIO004 --fail-on high
+  bioaudit report . -o audit.html                  audit report for a privacy officer
+  bioaudit baseline -o .bioaudit-baseline.json     adopt on an existing codebase ...
+  bioaudit scan . --baseline .bioaudit-baseline.json   ... and fail only on new findings
   bioaudit rule BIO003
   bioaudit regulations eu-gdpr
 
@@ -49,8 +55,54 @@ examples:
   bioaudit scan . --format sarif -o bioaudit.sarif   for GitHub code scanning
   bioaudit scan app/views.py                         report one file, analysed with its project
   bioaudit scan . --framework eu-gdpr,us-il-bipa     show only these frameworks' articles
+  bioaudit scan . --format gitlab -o gl-code-quality-report.json   GitLab Code Quality
+  bioaudit scan . --baseline .bioaudit-baseline.json only findings not in the baseline
+  bioaudit scan . --diff-base origin/main            only findings on lines changed since origin/main
 
 exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage/config/internal error.
+"""
+
+EPILOG_REPORT = """\
+sections: summary (by severity, rule and framework article); scope and coverage (files
+analysed, screened and not analysed with reasons, rules and versions, configuration, what
+the report cannot see); findings by article; each finding with its code excerpt and data
+flow; an obligations checklist (PIPIA/DPIA, 100,000-person filing, signage, retention,
+guardian consent...); appendix: the facial-data inventory for a PIPIA or DPIA.
+
+The HTML is one self-contained file (no scripts, fonts or links out) that prints well.
+
+examples:
+  bioaudit report . -o audit.html
+  bioaudit report . -o audit.md --framework cn-frt-2025,cn-pipl
+  bioaudit report src --format md > audit.md
+
+exit codes: 0 report written, 2 usage/config error or a scan error (the report is still
+written and lists the error).
+"""
+
+EPILOG_BASELINE = """\
+Findings are recorded by rule, path, enclosing function and statement text (comments and
+spacing ignored), with a count: moving code keeps them known, and a second identical
+finding in the same function is still new. Commit the file; re-run this command to accept
+the current findings (e.g. after fixing some, to drop their entries).
+
+examples:
+  bioaudit baseline                                  writes .bioaudit-baseline.json
+  bioaudit baseline src -o ci/bioaudit-baseline.json
+  bioaudit scan . --baseline .bioaudit-baseline.json then, in CI
+
+exit codes: 0 baseline written, 2 usage/config/internal error.
+"""
+
+EPILOG_MERGE = """\
+Each REPORT is a `bioaudit scan --format json` output. Paths are shown under a label per
+repository: NAME=REPORT sets it, otherwise the scan root's directory name is used.
+
+examples:
+  bioaudit merge web/report.json api/report.json -o org.html
+  bioaudit merge web=web.json api=api.json -o org.md --framework eu-gdpr
+
+exit codes: 0 report written, 2 usage error or unreadable report.
 """
 
 
@@ -63,6 +115,16 @@ class _Parser(argparse.ArgumentParser):
 
 def _ids(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
-    scan.add_argument("--format", "-f", choices=["text", "json", "sarif", "github"], default="text", help="output format (default: text)")
+    scan.add_argument("--format", "-f", choices=["text", "json", "sarif", "github", "gitlab"], default="text", help="output format (default: text); gitlab = GitLab Code Quality JSON")
     scan.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     scan.add_argument("--select", type=_ids, metavar="IDS", help="comma-separated rule ids, prefixes or names to enable (e.g. BIO001,BIO004)")
     scan.add_argument("--ignore", type=_ids, metavar="IDS", help="comma-separated rule ids, prefixes or names to disable")
@@ -100,6 +162,51 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--show-suppressed", action="store_true", help="also list findings silenced by `# bioaudit: ignore[...]` comments")
     scan.add_argument("--extend-exclude", type=_ids, metavar="GLOBS", help="more gitignore-style patterns to skip")
     scan.add_argument("--no-color", action="store_true", help="plain text output (also: NO_COLOR=1, or when not a terminal)")
+    scan.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (see `bioaudit baseline`); entries that no longer match are listed as warnings")
+    scan.add_argument("--diff-base", metavar="REF", help="report only findings on lines changed since the git REF (e.g. origin/main); the whole project is still analysed")
+
+    report = sub.add_parser(
+        "report",
+        help="write the reviewer's audit report (HTML or Markdown)",
+        description="Scan a project and write an audit report for a security reviewer or privacy officer: "
+        "findings by article with evidence, coverage, an obligations checklist and the facial-data inventory.",
+        epilog=EPILOG_REPORT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    report.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE; .html or .md chooses the format (default: Markdown on stdout)")
+    report.add_argument("--format", "-f", choices=["html", "md"], help="html or md (default: from the -o suffix)")
+    report.add_argument("--title", metavar="TEXT", help="the report's title (default: names the scanned root)")
+    _add_scan_config_options(report)
+
+    baseline = sub.add_parser(
+        "baseline",
+        help="record today's findings for `scan --baseline`",
+        description="Scan a project and record its findings in a baseline file, so that `bioaudit scan "
+        "--baseline FILE` reports (and fails on) only findings that are new.",
+        epilog=EPILOG_BASELINE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    baseline.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    baseline.add_argument("-o", "--output", metavar="FILE", default=".bioaudit-baseline.json", help="baseline file to write (default: .bioaudit-baseline.json)")
+    _add_scan_config_options(baseline, frameworks=False)
+
+    merge = sub.add_parser(
+        "merge",
+        help="combine JSON reports from many repositories into one audit report",
+        description="Combine `bioaudit scan --format json` reports from many repositories into one "
+        "organisation-wide audit report (HTML or Markdown).",
+        epilog=EPILOG_MERGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    merge.add_argument("reports", nargs="+", metavar="REPORT", help="JSON report files, optionally NAME=FILE")
+    merge.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE; .html or .md chooses the format (default: Markdown on stdout)")
+    merge.add_argument("--format", "-f", choices=["html", "md"], help="html or md (default: from the -o suffix)")
+    merge.add_argument("--framework", type=_ids, metavar="IDS", help="show only these frameworks' articles")
+    merge.add_argument("--title", metavar="TEXT", help="the report's title")
+    scan.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="worker processes for independent parts of the project (default: one per core)")
+    scan.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache (.bioaudit_cache/ in the scan root)")
+    scan.add_argument("--timeout-per-file", type=float, metavar="SECONDS", help="stop analysing a file after this long and report it (default: 20; 0 = no limit)")
 
     sub.add_parser("rules", help="list the rules", description="List every rule: id, name, severity, frameworks it cites, and whether it is enabled by the current config.")
     rule = sub.add_parser("rule", help="show a rule's documentation", description="Show a rule's documentation: what it does, why, example, fix, options and the articles it cites.")
@@ -107,6 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     regs = sub.add_parser("regulations", help="list frameworks and articles", description="List the regulation frameworks bioaudit maps findings to, or one framework's articles.")
     regs.add_argument("framework", nargs="?", metavar="FRAMEWORK", help="e.g. eu-gdpr, cn-frt-2025")
     return parser
+
+
+def _add_scan_config_options(parser: argparse.ArgumentParser, *, frameworks: bool = True) -> None:
+    """The options `report` and `baseline` share with `scan` to choose what is analysed."""
+    parser.add_argument("--select", type=_ids, metavar="IDS", help="comma-separated rule ids, prefixes or names to enable")
+    parser.add_argument("--ignore", type=_ids, metavar="IDS", help="comma-separated rule ids, prefixes or names to disable")
+    if frameworks:
+        parser.add_argument("--framework", type=_ids, metavar="IDS", help="show only these frameworks' articles (e.g. eu-gdpr,cn-pipl)")
+    parser.add_argument("--min-confidence", choices=["low", "medium", "high"], help="drop findings below this confidence (default: low)")
+    parser.add_argument("--config", metavar="FILE", help="read configuration from FILE instead of the nearest pyproject.toml")
+    parser.add_argument("--extend-exclude", type=_ids, metavar="GLOBS", help="more gitignore-style patterns to skip")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,6 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return cmd_scan(args)
+        if args.command == "report":
+            return cmd_report(args)
+        if args.command == "baseline":
+            return cmd_baseline(args)
+        if args.command == "merge":
+            return cmd_merge(args)
         if args.command == "rules":
             return cmd_rules(args)
         if args.command == "rule":
@@ -155,21 +279,23 @@ def _use_color(args) -> bool:
     return sys.stdout.isatty()
 
 
-def cmd_scan(args) -> int:
+class _SetupFailed(Exception):
+    """Configuration or path problem already worded for the user (exit code 2)."""
+
+
+def _setup(args):
+    """Registry, catalog, paths, root and validated configuration for a scanning command."""
     from bioaudit.config import ConfigError, find_config, load_config, merge_cli
     from bioaudit.engine.discover import find_root
-    from bioaudit.engine.runner import scan
-    from bioaudit.model import Severity
     from bioaudit.regulations import UnknownFramework, load_catalog
     from bioaudit.registry import load_registry
-    from bioaudit.report import render
 
     registry = load_registry()
     catalog = load_catalog()
     paths = [Path(p) for p in (args.paths or ["."])]
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
-        return _error(f"path not found: {', '.join(missing)}")
+        raise _SetupFailed(f"path not found: {', '.join(missing)}")
     root = find_root(paths)
     try:
         config_path = Path(args.config) if args.config else find_config(root)
@@ -180,17 +306,77 @@ def cmd_scan(args) -> int:
             known_frameworks=catalog.framework_ids(),
             select=args.select,
             ignore=args.ignore,
-            frameworks=args.framework,
-            fail_on=args.fail_on,
+            frameworks=getattr(args, "framework", None),
+            fail_on=getattr(args, "fail_on", None),
             min_confidence=args.min_confidence,
             extend_exclude=args.extend_exclude,
         )
-    except ConfigError as exc:
-        return _error(str(exc))
-    except UnknownFramework as exc:
-        return _error(str(exc))
+    except (ConfigError, UnknownFramework) as exc:
+        raise _SetupFailed(str(exc)) from None
+    return registry, catalog, paths, root, config
+
+
+def _run_scan(paths, config, registry, root):
+    from bioaudit.engine.runner import scan
+    from bioaudit.report.audit import config_settings
 
     result = scan(paths, config, registry, root=root)
+    result.settings = config_settings(config)
+    return result
+
+
+def _baseline_scope(paths: list[Path], root: Path):
+    """Which baseline entries a scan of `paths` can judge (None = all of them)."""
+    prefixes = []
+    for p in paths:
+        try:
+            rel = p.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return None
+        if rel in ("", "."):
+            return None
+        prefixes.append(rel)
+    return prefixes
+
+
+def cmd_scan(args) -> int:
+    from bioaudit.model import Diagnostic, Severity
+    from bioaudit.report import render
+
+    try:
+        registry, catalog, paths, root, config = _setup(args)
+    except _SetupFailed as exc:
+        return _error(str(exc))
+
+    baseline = changed = None
+    if args.baseline:
+        from bioaudit import baseline as baselines
+
+        try:
+            baseline = baselines.load(args.baseline)
+        except baselines.BaselineError as exc:
+            return _error(str(exc))
+    if args.diff_base:
+        from bioaudit import diffbase
+
+        try:
+            changed = diffbase.changed_lines(root, args.diff_base)
+        except diffbase.DiffBaseError as exc:
+            return _error(str(exc))
+
+    result = _run_scan(paths, config, registry, root)
+    if baseline is not None:
+        outcome = baselines.apply(result, baseline, scope=_baseline_scope(paths, root))
+        result.diagnostics.extend(baselines.diagnostics(outcome, baseline))
+    if changed is not None:
+        dropped = diffbase.restrict(result, changed)
+        result.diagnostics.append(
+            Diagnostic(
+                "info", "diff-base",
+                f"--diff-base {args.diff_base}: {len(changed)} changed file{'s' if len(changed) != 1 else ''}; "
+                f"{dropped} finding{'s' if dropped != 1 else ''} on unchanged lines not reported",
+            )
+        )
     output = render(
         args.format, result, catalog=catalog, frameworks=config.frameworks,
         show_suppressed=args.show_suppressed, color=_use_color(args),
@@ -205,10 +391,14 @@ def cmd_scan(args) -> int:
     else:
         sys.stdout.write(output)
         sys.stdout.flush()
-    if args.format in ("json", "sarif") and not args.output:
+    if args.format in ("json", "sarif", "gitlab") and not args.output:
         pass
     elif args.format != "text":
         _summary_to_stderr(result)
+    if baseline is not None and args.format != "text":
+        for d in result.diagnostics:
+            if d.code in ("baseline", "baseline-stale"):
+                sys.stderr.write(f"bioaudit: {d.level}: {d.message}\n")
 
     if result.has_errors:
         return EXIT_ERROR
@@ -219,9 +409,137 @@ def cmd_scan(args) -> int:
     return EXIT_CLEAN
 
 
+def _audit_format(args) -> str:
+    """html or md: --format, else the -o suffix, else Markdown for stdout."""
+    if args.format:
+        return args.format
+    if not args.output:
+        return "md"
+    suffix = Path(args.output).suffix.lower()
+    if suffix in (".html", ".htm"):
+        return "html"
+    if suffix in (".md", ".markdown"):
+        return "md"
+    raise _SetupFailed(f"cannot tell the report format from {args.output!r}; name it .html or .md, or pass --format html|md")
+
+
+def _write_report(args, text: str, fmt: str, what: str) -> int | None:
+    if args.output:
+        try:
+            write_atomic(Path(args.output), text)
+        except OSError as exc:
+            return _error(f"cannot write {args.output}: {exc.strerror or exc}")
+        sys.stderr.write(f"bioaudit: wrote {what} ({fmt}) to {args.output}\n")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return None
+
+
+def cmd_report(args) -> int:
+    from bioaudit.report import audit
+
+    try:
+        fmt = _audit_format(args)
+        registry, catalog, paths, root, config = _setup(args)
+    except _SetupFailed as exc:
+        return _error(str(exc))
+    result = _run_scan(paths, config, registry, root)
+    doc = audit.audit_doc(result, catalog=catalog, frameworks=config.frameworks)
+    text = audit.render(doc, fmt, catalog=catalog, frameworks=config.frameworks, title=args.title)
+    failed = _write_report(args, text, fmt, "audit report")
+    if failed is not None:
+        return failed
+    _summary_to_stderr(result)
+    return EXIT_ERROR if result.has_errors else EXIT_CLEAN
+
+
+def cmd_baseline(args) -> int:
+    from bioaudit import baseline as baselines
+
+    try:
+        registry, catalog, paths, root, config = _setup(args)
+    except _SetupFailed as exc:
+        return _error(str(exc))
+    result = _run_scan(paths, config, registry, root)
+    if result.has_errors:
+        for d in result.diagnostics:
+            if d.level == "error":
+                sys.stderr.write(f"bioaudit: error: {d.message}\n")
+        return _error("the scan had errors; no baseline written (a baseline of an incomplete scan would hide findings)")
+    recorded = baselines.from_findings(result.findings)
+    try:
+        write_atomic(Path(args.output), baselines.to_json(recorded))
+    except OSError as exc:
+        return _error(f"cannot write {args.output}: {exc.strerror or exc}")
+    n = recorded.total
+    sys.stderr.write(
+        f"bioaudit: recorded {n} finding{'s' if n != 1 else ''} ({len(recorded.counts)} entr{'ies' if len(recorded.counts) != 1 else 'y'}) "
+        f"in {args.output}; use it with `bioaudit scan --baseline {args.output}`\n"
+    )
+    return EXIT_CLEAN
+
+
+def _merge_inputs(specs: list[str]) -> list[tuple[str, Path]]:
+    out = []
+    for spec in specs:
+        label, path = "", spec
+        if "=" in spec and not Path(spec).exists():
+            label, path = spec.split("=", 1)
+        out.append((label.strip(), Path(path)))
+    return out
+
+
+def cmd_merge(args) -> int:
+    import json
+
+    from bioaudit.regulations import UnknownFramework, load_catalog
+    from bioaudit.report import audit
+
+    catalog = load_catalog()
+    try:
+        fmt = _audit_format(args)
+        if args.framework:
+            catalog.check_framework_ids(args.framework)
+    except _SetupFailed as exc:
+        return _error(str(exc))
+    except UnknownFramework as exc:
+        return _error(str(exc))
+    reports: list[tuple[str, dict]] = []
+    used: set[str] = set()
+    for label, path in _merge_inputs(args.reports):
+        try:
+            doc = json.loads(path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            return _error(f"report not found: {path}")
+        except OSError as exc:
+            return _error(f"cannot read {path}: {exc.strerror or exc}")
+        except (UnicodeDecodeError, ValueError) as exc:
+            return _error(f"{path} is not a JSON file: {exc}; write reports with `bioaudit scan --format json -o report.json`")
+        try:
+            audit.check_report(doc, str(path))
+        except audit.MergeError as exc:
+            return _error(str(exc))
+        if not label:
+            root = str(doc.get("root") or "").replace("\\", "/").rstrip("/")
+            label = root.rsplit("/", 1)[-1] or path.stem
+        base, n = label, 2
+        while label in used:
+            label, n = f"{base}-{n}", n + 1
+        used.add(label)
+        reports.append((label, doc))
+    doc = audit.merge_docs(reports, frameworks=args.framework)
+    text = audit.render(doc, fmt, catalog=catalog, frameworks=args.framework, title=args.title or "Facial-biometrics audit: organisation report")
+    failed = _write_report(args, text, fmt, f"merged audit report of {len(reports)} repositories")
+    return failed if failed is not None else EXIT_CLEAN
+
+
 def _summary_to_stderr(result) -> None:
     n = len(result.active_findings)
-    sys.stderr.write(f"bioaudit: {n} finding{'s' if n != 1 else ''}, {result.files_analysed} files analysed, {len(result.skipped)} not analysed\n")
+    sys.stderr.write(
+        f"bioaudit: {n} finding{'s' if n != 1 else ''}, {result.files_analysed} files analysed, "
+        f"{result.files_screened} screened, {len(result.skipped)} not analysed in {result.duration_s:.2f}s\n"
+    )
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -5,6 +5,7 @@ decisions gating outcomes, and non-face fallbacks."""
 from __future__ import annotations
 
 import ast
+import time
 from collections import deque
 from typing import Iterable
 
@@ -21,7 +22,10 @@ MAX_ROUNDS_PER_FUNCTION = 12
 
 
 class Analysis:
-    def __init__(self, index: ProjectIndex, knowledge: Knowledge, face_modules: dict[str, bool], declared_fallback: dict | None = None) -> None:
+    def __init__(self, index: ProjectIndex, knowledge: Knowledge, face_modules: dict[str, bool], declared_fallback: dict | None = None, budget: float = 0.0) -> None:
+        self.budget = budget  # seconds of analysis per file; 0 = unlimited
+        self.spent: dict[str, float] = {}
+        self.timed_out: set[str] = set()
         self.index = index
         self.knowledge = knowledge
         self.face_modules = face_modules
@@ -82,13 +86,22 @@ class Analysis:
 
     def _analyse(self, key: str) -> None:
         info = self.index.functions[key]
+        module = info.module.key
+        if module in self.timed_out:
+            return
         self._rounds[key] = self._rounds.get(key, 0) + 1
+        began = time.perf_counter()
         analyzer = FunctionAnalyzer(self, info)
+        if self.budget:
+            analyzer.deadline = began + max(0.0, self.budget - self.spent.get(module, 0.0))
         previous = self._current
         self._current = analyzer
         self.remote_sinks[key] = {}
         try:
             summary, events = analyzer.run()
+        except TimeoutError:
+            summary, events = Summary(), Events()
+            self.timed_out.add(module)
         except RecursionError:
             summary, events = Summary(), Events()
             self.errors.append((info, "expressions nested too deeply to analyse"))
@@ -97,6 +110,7 @@ class Analysis:
             self.errors.append((info, f"{type(exc).__name__}: {exc}"))
         finally:
             self._current = previous
+        self.spent[module] = self.spent.get(module, 0.0) + time.perf_counter() - began
         self.events[key] = events
         if info.nested:
             self.closure_envs[key] = _final_env(analyzer)

@@ -85,3 +85,10 @@ class ProjectFacts:
     sink_flows: list[SinkFlow] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     fallbacks: list[Fallback] = field(default_factory=list)
+
+    def merge(self, other: "ProjectFacts") -> None:
+        """Add the facts of another, independently analysed part of the project."""
+        self.face_calls.extend(other.face_calls)
+        self.sink_flows.extend(other.sink_flows)
+        self.decisions.extend(other.decisions)
+        self.fallbacks.extend(other.fallbacks)

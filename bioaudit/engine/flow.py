@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
@@ -150,6 +151,8 @@ class FunctionAnalyzer:
         self.loop_exits: list[list[State]] = []
         self.memo: dict[int, Val] = {}
         self.face_module = analysis.face_modules.get(self.module.key, False)
+        self.steps = 0
+        self.deadline = 0.0  # perf_counter() time past which analysis of this file stops
 
     # ---------------------------------------------------------------------------------
     def run(self) -> tuple[Summary, Events]:
@@ -304,6 +307,9 @@ class FunctionAnalyzer:
         return st
 
     def stmt(self, node: ast.stmt, st: State) -> State:
+        self.steps += 1
+        if self.deadline and not self.steps & 255 and time.perf_counter() > self.deadline:
+            raise TimeoutError(self.f.module.key)
         method = getattr(self, "s_" + type(node).__name__, None)
         if method is None:
             for child in ast.iter_child_nodes(node):

@@ -4,9 +4,14 @@ parsed with `ast.parse` only."""
 from __future__ import annotations
 
 import ast
+import hashlib
+import io
+import multiprocessing
+import os
 import re
 import sys
 import time
+import tokenize
 import warnings
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -15,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from bioaudit.config import Config, ignored_for_path, is_selected
 from bioaudit.engine import suppress
 from bioaudit.engine.analysis import Analysis
+from bioaudit.engine.facts import ProjectFacts
 from bioaudit.engine.discover import discover, find_root
 from bioaudit.engine.index import ProjectIndex
 from bioaudit.engine.knowledge import Knowledge, load_knowledge
@@ -60,7 +66,7 @@ def enabled_rules(registry: Registry, config: Config) -> list[Rule]:
     return out
 
 
-def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | None = None) -> ScanResult:
+def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | None = None, progress: bool = False) -> ScanResult:
     started = time.perf_counter()
     paths = [Path(p) for p in paths] or [Path(".")]
     given_files = [p for p in paths if p.is_file()]
@@ -81,24 +87,21 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
     )
     result.diagnostics.extend(found.errors)
     result.skipped.extend(found.skipped)
-    result.files_discovered = len(found.files)
     report_only: set[str] | None = None
     if only_given:
         report_only = set()
-        for p in given_files:
-            try:
-                report_only.add(p.resolve().relative_to(root).as_posix())
-            except ValueError:
-                report_only.add(p.as_posix())
         known = {rel for _, rel in found.files}
         for p in given_files:
-            rel = p.resolve().relative_to(root).as_posix() if p.resolve().is_relative_to(root) else None
-            if rel is not None and rel not in known:
-                found.files.append((p.resolve(), rel))
-
+            resolved = p.resolve()
+            rel = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else p.as_posix()
+            report_only.add(rel)
+            if rel not in known and resolved.is_relative_to(root):
+                found.files.append((resolved, rel))
+    result.files_discovered = len(found.files)
     knowledge = knowledge_for(config)
 
-    # 2. read and screen cheaply
+    # 2. read everything (cheap) and screen it: only modules connected to face code are
+    #    parsed and analysed.
     raw: dict[str, bytes] = {}
     abs_paths: dict[str, Path] = {}
     for path, rel in found.files:
@@ -108,62 +111,33 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
         except OSError as exc:
             result.skipped.append(SkippedFile(rel, "unreadable", exc.strerror or str(exc)))
     relevant, seeds = relevance(raw, knowledge)
+    units = components(relevant, import_graph_cached(raw)) if relevant else []
 
-    # 3. parse what is relevant
-    index = ProjectIndex()
-    index.set_files(sorted(raw))
-    sources: dict[str, Source] = {}
-
-    def add(rels) -> list[str]:
-        added = []
-        for rel in sorted(rels):
-            source = read_source(abs_paths[rel], rel)
-            if isinstance(source, SkippedFile):
-                result.skipped.append(source)
-                continue
-            tree = parse(source, result)
-            if tree is None:
-                continue
-            sources[rel] = source
-            index.add_module(rel, tree, source.lines)
-            added.append(rel)
-        return added
-
-    add(relevant)
-
-    # 4. analyse the project and 5. run the rules
+    # 3-4. parse and analyse each independent part of the project (cached, in parallel)
     findings: list[Finding] = []
-    facts = None
-    if sources and result.rules:
-        face_modules = {rel: rel in seeds for rel in sources}
-        analysis = Analysis(index, knowledge, face_modules, config.declared_fallback)
-        try:
-            analysis.solve()
-            # Modules that read back a file or table facial data was written to hold
-            # facial data too, whatever they import: add them and carry on.
-            for _ in range(3):
-                readers = store_readers(analysis.store_keys(), raw, set(relevant) | set(result_paths(result)))
-                added = add(_closure(readers, import_graph_cached(raw)) - set(sources) - {s.path for s in result.skipped})
-                if not added:
-                    break
-                relevant = set(relevant) | set(added)
-                analysis.solve(added)
-            facts = analysis.facts()
-        except RecursionError:
-            result.diagnostics.append(Diagnostic("error", "analysis-error", "analysis exceeded the recursion limit; results are incomplete"))
-            facts = None
-        for info, message in analysis.errors:
-            result.diagnostics.append(Diagnostic("error", "analysis-error", f"analysis of `{info.display}` failed: {message}", info.module.key, getattr(info.node, "lineno", 0)))
-        if facts is not None:
-            for rule in result.rules:
-                try:
-                    findings.extend(rule.check(facts))
-                except Exception as exc:  # one rule's crash must not hide the others
-                    result.diagnostics.append(Diagnostic("error", "rule-error", f"{rule.ID} {rule.NAME} crashed: {type(exc).__name__}: {exc}"))
-            result.inventory = build_inventory(facts, result)
+    outcomes = run_units(units, seeds, raw, abs_paths, config, knowledge, root, progress=progress)
+    facts = ProjectFacts()
+    analysed: set[str] = set()
+    for outcome in outcomes:
+        facts.merge(outcome.facts)
+        result.skipped.extend(s for s in outcome.skipped if s.path not in analysed)
+        result.diagnostics.extend(outcome.diagnostics)
+        analysed |= set(outcome.analysed)
+    result.skipped = _dedupe(result.skipped, key=lambda s: (s.path, s.reason))
+    result.diagnostics = _dedupe(result.diagnostics, key=lambda d: (d.level, d.code, d.path, d.line, d.message))
+    result.files_analysed = len(analysed)
+    skipped_paths = {s.path for s in result.skipped}
+    result.files_screened = len([r for r in raw if r not in analysed and r not in skipped_paths])
 
-    result.files_analysed = len(sources)
-    result.files_screened = len(raw) - len(sources) - len([s for s in result.skipped if s.path in raw])
+    # 5. run the rules over the facts of the whole project
+    if analysed and result.rules:
+        for rule in result.rules:
+            try:
+                findings.extend(rule.check(facts))
+            except Exception as exc:  # one rule's crash must not hide the others
+                result.diagnostics.append(Diagnostic("error", "rule-error", f"{rule.ID} {rule.NAME} crashed: {type(exc).__name__}: {exc}"))
+        result.inventory = build_inventory(facts, result)
+    findings = _dedupe(findings, key=lambda f: (f.rule_id, f.path, f.span.line, f.span.column))
 
     # 6. filter, suppress, fingerprint
     min_conf = Confidence.parse(config.min_confidence)
@@ -172,11 +146,14 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
         if f.confidence >= min_conf and not ignored_for_path(f.rule_id, f.path, config)
         and (report_only is None or f.path in report_only)
     ]
-    comments = {rel: suppress.parse_comments(src.text, rel) for rel, src in sources.items() if report_only is None or rel in report_only}
+    texts = {rel: decode_for_comments(raw[rel]) for rel in sorted(analysed) if rel in raw and (report_only is None or rel in report_only)}
+    comments = {rel: suppress.parse_comments(text, rel) for rel, text in texts.items()}
     for f in findings:
-        src = sources.get(f.path)
-        if src is not None and 0 < f.span.line <= len(src.lines):
-            f.snippet = src.lines[f.span.line - 1].rstrip("\r\n")
+        text = texts.get(f.path)
+        if text is not None:
+            lines = text.splitlines()
+            if 0 < f.span.line <= len(lines):
+                f.snippet = lines[f.span.line - 1].rstrip("\r\n")
     result.diagnostics.extend(suppress.apply(findings, comments, set(registry.rules), {r.ID for r in result.rules}))
     assign_fingerprints(findings)
     findings.sort(key=Finding.sort_key)
@@ -187,7 +164,216 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
     return result
 
 
-def parse(source: Source, result: ScanResult) -> ast.Module | None:
+def _dedupe(items, key):
+    seen = set()
+    out = []
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            out.append(item)
+    return out
+
+
+def decode_for_comments(data: bytes) -> str:
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        return data.decode(encoding).lstrip("\ufeff")
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return data.decode("utf-8", "replace")
+
+
+# -- units of analysis -----------------------------------------------------------------
+@dataclass
+class UnitOutcome:
+    """What analysing one connected part of the project produced (cached as a whole)."""
+
+    facts: ProjectFacts
+    analysed: list[str]
+    skipped: list[SkippedFile]
+    diagnostics: list[Diagnostic]
+
+
+def components(relevant: set[str], graph: dict[str, set[str]]) -> list[list[str]]:
+    """Connected components of the relevant modules in the undirected import graph: parts
+    of the project no call or import connects, which can be analysed independently."""
+    undirected: dict[str, set[str]] = {rel: set() for rel in relevant}
+    for rel, targets in graph.items():
+        if rel not in relevant:
+            continue
+        for t in targets:
+            if t in relevant:
+                undirected[rel].add(t)
+                undirected[t].add(rel)
+    seen: set[str] = set()
+    out = []
+    for rel in sorted(relevant):
+        if rel in seen:
+            continue
+        comp = _closure({rel}, undirected)
+        seen |= comp
+        out.append(sorted(comp))
+    return out
+
+
+def unit_key(unit: list[str], raw: dict[str, bytes], config: Config, knowledge_digest: str) -> str:
+    from bioaudit import __version__
+
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{__version__}\0{config.cache_key()}\0{knowledge_digest}\0".encode())
+    for rel in unit:
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(hashlib.blake2b(raw[rel], digest_size=16).digest())
+    # the whole project's file list matters for import resolution and store readers
+    h.update(hashlib.blake2b("\0".join(sorted(raw)).encode("utf-8", "surrogateescape"), digest_size=16).digest())
+    return h.hexdigest()
+
+
+_FORK_STATE: dict = {}
+
+
+def run_units(units, seeds, raw, abs_paths, config: Config, knowledge: Knowledge, root: Path, progress: bool = False) -> list[UnitOutcome]:
+    from bioaudit.engine.cache import Cache
+
+    cache = Cache(root, warn=None) if config.cache else None
+    digest = knowledge_digest(config)
+    keys = [unit_key(u, raw, config, digest) for u in units]
+    outcomes: dict[int, UnitOutcome] = {}
+    todo = []
+    for i, (unit, key) in enumerate(zip(units, keys)):
+        cached = cache.get(key) if cache is not None else None
+        if isinstance(cached, UnitOutcome):
+            outcomes[i] = cached
+        else:
+            todo.append(i)
+    jobs = config.jobs or os.cpu_count() or 1
+    work_files = sum(len(units[i]) for i in todo)
+    _FORK_STATE.update(units=units, seeds=seeds, raw=raw, abs_paths=abs_paths, config=config, knowledge=knowledge)
+    try:
+        bar = _progress(progress and work_files > 200, len(todo))
+        if jobs > 1 and len(todo) > 1 and work_files > 40 and "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(min(jobs, len(todo))) as pool:
+                # biggest parts first so the slowest one starts early
+                order = sorted(todo, key=lambda i: -len(units[i]))
+                for i, outcome in pool.imap_unordered(_analyse_unit_by_index, order):
+                    outcomes[i] = outcome
+                    bar.advance()
+        else:
+            for i in todo:
+                outcomes[i] = _analyse_unit_by_index(i)[1]
+                bar.advance()
+        bar.close()
+    finally:
+        _FORK_STATE.clear()
+    if cache is not None:
+        for i in todo:
+            cache.put(keys[i], outcomes[i])
+        cache.note_warnings(outcomes)
+    return [outcomes[i] for i in range(len(units))]
+
+
+def _analyse_unit_by_index(i: int) -> tuple[int, UnitOutcome]:
+    st = _FORK_STATE
+    return i, analyse_unit(st["units"][i], st["seeds"], st["raw"], st["abs_paths"], st["config"], st["knowledge"])
+
+
+def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_paths: dict[str, Path], config: Config, knowledge: Knowledge) -> UnitOutcome:
+    """Parse one connected part of the project and analyse it to a fixed point."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    skipped: list[SkippedFile] = []
+    diagnostics: list[Diagnostic] = []
+    index = ProjectIndex()
+    index.set_files(sorted(raw))
+    sources: dict[str, Source] = {}
+    budget = config.timeout_per_file
+
+    def add(rels) -> list[str]:
+        added = []
+        for rel in sorted(rels):
+            source = read_source(abs_paths[rel], rel)
+            if isinstance(source, SkippedFile):
+                skipped.append(source)
+                continue
+            began = time.perf_counter()
+            tree = parse(source, skipped)
+            if tree is None:
+                continue
+            if budget and time.perf_counter() - began > budget:
+                skipped.append(SkippedFile(rel, "timeout", f"parsing took longer than the {budget:g} s budget (--timeout-per-file)"))
+                continue
+            sources[rel] = source
+            index.add_module(rel, tree, source.lines)
+            added.append(rel)
+        return added
+
+    add(unit)
+    facts = ProjectFacts()
+    if sources:
+        face_modules = {rel: rel in seeds for rel in sources}
+        analysis = Analysis(index, knowledge, face_modules, config.declared_fallback, budget=budget)
+        try:
+            analysis.solve()
+            # Modules that read back a file or table facial data was written to hold
+            # facial data too, whatever they import: add them and carry on.
+            for _ in range(3):
+                readers = store_readers(analysis.store_keys(), raw, set(sources) | {s.path for s in skipped})
+                added = add(_closure(readers, import_graph_cached(raw)) - set(sources) - {s.path for s in skipped})
+                if not added:
+                    break
+                for rel in added:
+                    face_modules[rel] = rel in seeds
+                analysis.solve(added)
+            facts = analysis.facts()
+        except RecursionError:
+            diagnostics.append(Diagnostic("error", "analysis-error", "analysis exceeded the recursion limit; results are incomplete"))
+        for info, message in analysis.errors:
+            diagnostics.append(Diagnostic("error", "analysis-error", f"analysis of `{info.display}` failed: {message}", info.module.key, getattr(info.node, "lineno", 0)))
+        for rel in sorted(analysis.timed_out):
+            skipped.append(SkippedFile(rel, "timeout", f"analysis took longer than the {budget:g} s budget (--timeout-per-file); findings in this file may be incomplete"))
+    return UnitOutcome(facts, sorted(sources), skipped, diagnostics)
+
+
+def knowledge_digest(config: Config) -> str:
+    from importlib import resources
+
+    h = hashlib.blake2b(digest_size=16)
+    for name in ("face_apis.toml", "sinks.toml", "vocabulary.toml"):
+        try:
+            h.update(resources.files("bioaudit.rules").joinpath("catalogs", name).read_bytes())
+        except FileNotFoundError:
+            pass
+    return h.hexdigest()
+
+
+class _NoBar:
+    def advance(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _RichBar:
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("analysing"), BarColumn(), TextColumn("{task.completed}/{task.total} parts"), TimeElapsedColumn(), transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("analyse", total=total)
+
+    def advance(self) -> None:
+        self.progress.advance(self.task)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def _progress(enabled: bool, total: int):
+    return _RichBar(total) if enabled and total > 0 else _NoBar()
+
+
+def parse(source: Source, skipped: list[SkippedFile]) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not ours to report
@@ -196,11 +382,11 @@ def parse(source: Source, result: ScanResult) -> ast.Module | None:
         detail = f"line {exc.lineno}: {exc.msg}" if exc.lineno else str(exc.msg)
         if _looks_like_python2(source.text):
             detail += " (looks like Python 2 code)"
-        result.skipped.append(SkippedFile(source.rel, "syntax-error", detail))
+        skipped.append(SkippedFile(source.rel, "syntax-error", detail))
     except (ValueError, MemoryError) as exc:
-        result.skipped.append(SkippedFile(source.rel, "parse-error", str(exc)))
+        skipped.append(SkippedFile(source.rel, "parse-error", str(exc)))
     except RecursionError:
-        result.skipped.append(SkippedFile(source.rel, "too-deeply-nested", "expressions nested too deeply for the parser"))
+        skipped.append(SkippedFile(source.rel, "too-deeply-nested", "expressions nested too deeply for the parser"))
     return None
 
 

@@ -1,4 +1,4 @@
-"""Reporters: turn a ScanResult into text, JSON, SARIF or GitHub annotations.
+"""Reporters: turn a ScanResult into text, JSON, SARIF, GitHub annotations or GitLab Code Quality.
 
 Every reporter is `render(result, *, catalog, frameworks=None, **options) -> str`;
 `frameworks` (None = all) filters which regulation articles the output shows. Options a
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from bioaudit.model import ScanResult
-from bioaudit.report import github, json_report, sarif, text
+from bioaudit.report import github, gitlab, json_report, sarif, text
 
 Renderer = Callable[..., str]
 
@@ -18,6 +18,7 @@ FORMATS: dict[str, Renderer] = {
     "json": json_report.render,
     "sarif": sarif.render,
     "github": github.render,
+    "gitlab": gitlab.render,
 }
 
 

@@ -100,7 +100,17 @@ def _store(details: dict) -> str:
 
 def build_inventory(facts: Any, result: Any = None) -> dict:
     """The inventory of a scan, from the engine's `ProjectFacts` (the whole project the
-    engine analysed). `result` is the ScanResult being built; it is not read today."""
+    engine analysed). `result` is the ScanResult being built; it is not read today.
+
+    Never raises: a problem yields an empty inventory whose `error` says what went wrong,
+    so the report shows the inventory as incomplete instead of the scan failing."""
+    try:
+        return _build(facts)
+    except Exception as exc:  # pragma: no cover - defensive
+        return {**empty_inventory(), "error": f"inventory could not be built: {type(exc).__name__}: {exc}"}
+
+
+def _build(facts: Any) -> dict:
     face_calls = []
     for call in getattr(facts, "face_calls", ()):
         face_calls.append(

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from bioaudit.model import Finding, ScanResult, Severity
 from bioaudit.report import ruledoc
+from bioaudit.report.inventory import empty_inventory
 
 SCHEMA_URL = "https://bioaudit.dev/schema/report-1.json"
 SCHEMA_VERSION = 1
@@ -113,7 +114,6 @@ def summary_json(result: ScanResult) -> dict:
         "suppressed": len(result.findings) - len(active),
         "by_severity": by_severity,
         "by_rule": dict(sorted(by_rule.items())),
-        "duration_s": round(float(result.duration_s), 3),
     }
 
 
@@ -154,11 +154,20 @@ def build(result: ScanResult, *, catalog: Any, frameworks: Sequence[str] | None 
             for d in sorted_diagnostics(result)
         ],
         "rules": rules_json(result),
-        "config": {
-            "source": result.config_source,
-            "frameworks": effective_frameworks(catalog, frameworks),
-        },
+        "config": config_json(result, catalog, frameworks),
+        "inventory": jsonable(result.inventory or empty_inventory()),
     }
+
+
+def config_json(result: ScanResult, catalog: Any, frameworks: Sequence[str] | None) -> dict:
+    out: dict[str, Any] = {
+        "source": result.config_source,
+        "frameworks": effective_frameworks(catalog, frameworks),
+    }
+    settings = getattr(result, "settings", None)
+    if settings:
+        out["settings"] = jsonable(settings)
+    return out
 
 
 def sorted_diagnostics(result: ScanResult) -> list:

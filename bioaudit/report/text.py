@@ -265,7 +265,6 @@ def render(
         Text(
             f"Files: {result.files_discovered} discovered, {result.files_analysed} analysed, "
             f"{result.files_screened} screened (no facial data), {len(result.skipped)} skipped"
-            + (f" in {result.duration_s:.2f}s" if result.duration_s else "")
         )
     )
     shown_frameworks = list(frameworks) if frameworks is not None else None
