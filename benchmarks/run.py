@@ -256,7 +256,7 @@ def _busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-WAIT_IDLE = {"max": 0.0, "threshold": 0.25}  # set from the command line
+WAIT_IDLE = {"max": 0.0, "threshold": 0.5}  # set from the command line
 
 
 def wait_for_idle() -> float:
@@ -343,7 +343,7 @@ def _delete_caches(root: Path, extra: Path | None = None) -> None:
 class Bench:
     def __init__(self, args):
         self.args = args
-        self.bioaudit = args.bioaudit
+        self.bioaudit = os.path.abspath(args.bioaudit) if os.sep in args.bioaudit else (shutil.which(args.bioaudit) or args.bioaudit)
         self.py = _interpreter_of(self.bioaudit)
         self.opts = scan_options(self.bioaudit)
         self.has_cache = "--no-cache" in self.opts or "--cache-dir" in self.opts or "--cache" in self.opts
@@ -486,7 +486,7 @@ class Bench:
                 cells.setdefault("bioaudit scan <1 changed file>, warm", []).append(res)
         finally:
             changed.write_bytes(original)
-        return {"name": "gen300 pre-commit", "paths": [str(changed)], "info": {"files": 1}, "cells": cells}
+        return {"name": "gen300 pre-commit", "paths": [str(changed)], "info": {}, "cells": cells}
 
 
 # ------------------------------------------------------------------------------- report
@@ -514,6 +514,8 @@ def summarise(corpus: dict) -> list[dict]:
         row["tree"] = max(c["tree_mib"] for c in cells)
         row["bg"] = max(c.get("bg_cores", 0.0) for c in cells)
         row["ratio"] = row["wall"] / ast_wall if ast_wall else None
+        ast_cpu = med([c["cpu"] for c in ast_cells])
+        row["cpu_ratio"] = row["cpu"] / ast_cpu if ast_cpu else None
         files, lines = info.get("files"), info.get("lines")
         row["files_s"] = files / row["wall"] if files and row["wall"] else None
         row["lines_s"] = lines / row["wall"] if lines and row["wall"] else None
@@ -528,11 +530,11 @@ def _fmt(v, spec=".2f", none="–"):
 
 
 def table(rows: list[dict], tools: dict) -> str:
-    out = ["| corpus | tool | runs | wall s | CPU s | peak RSS MiB (max process / tree) | files/s | lines/s | × ast.parse | other load (cores, max) | findings, notes |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    out = ["| corpus | tool | runs | wall s | CPU s | peak RSS MiB (max process / tree) | files/s | lines/s | × ast.parse (wall) | × ast.parse (CPU) | other load (cores, max) | findings, notes |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         if r.get("missing"):
-            out.append(f"| {r['corpus']} | {r['tool']} | 0 | – | – | – | – | – | – | – | not run: {tools.get(r['tool'], 'not installed')} |")
+            out.append(f"| {r['corpus']} | {r['tool']} | 0 | – | – | – | – | – | – | – | – | not run: {tools.get(r['tool'], 'not installed')} |")
             continue
         d = r["detail"]
         notes = []
@@ -546,7 +548,7 @@ def table(rows: list[dict], tools: dict) -> str:
         out.append(
             f"| {r['corpus']} | {r['tool']} | {r['n']} | {_fmt(r['wall'])} | {_fmt(r['cpu'])} | "
             f"{_fmt(r['rss'], '.0f')} / {_fmt(r['tree'], '.0f')} | {_fmt(r['files_s'], ',.0f')} | {_fmt(r['lines_s'], ',.0f')} | "
-            f"{_fmt(r['ratio'], '.3f')} | {_fmt(r['bg'], '.2f')} | {', '.join(notes)} |"
+            f"{_fmt(r['ratio'], '.3f')} | {_fmt(r['cpu_ratio'], '.3f')} | {_fmt(r['bg'], '.2f')} | {', '.join(notes)} |"
         )
     return "\n".join(out)
 
@@ -566,31 +568,32 @@ def targets(rows: list[dict], quick: bool) -> str:
     cold = get("main", "bioaudit cold")
     ast_main = get("main", "ast.parse")
     if cold:
-        lines.append(f"| 1a | main cold ≤ {TARGETS['main_cold_ratio']}× ast.parse | {cold['ratio']:.3f}× ({cold['wall']:.2f} s vs {ast_main['wall']:.2f} s) | {verdict(cold['ratio'] <= TARGETS['main_cold_ratio'])} |")
+        lines.append(f"| 1a | main cold ≤ {TARGETS['main_cold_ratio']}× ast.parse | wall {cold['ratio']:.3f}× ({cold['wall']:.2f} s vs {ast_main['wall']:.2f} s); CPU {cold['cpu_ratio']:.3f}× | {verdict(cold['ratio'] <= TARGETS['main_cold_ratio'])} (CPU: {verdict(cold['cpu_ratio'] <= TARGETS['main_cold_ratio'])}) |")
         for peer, key in (("bandit", "main_vs_bandit"), ("semgrep", "main_vs_semgrep")):
             p = get("main", peer)
             if p:
                 speed = p["wall"] / cold["wall"]
-                lines.append(f"| 1{'b' if peer == 'bandit' else 'c'} | main cold ≥ {TARGETS[key]:.0f}× faster than {peer} | {speed:.1f}× ({p['wall']:.1f} s vs {cold['wall']:.2f} s) | {verdict(speed >= TARGETS[key])} |")
+                cpu_speed = p["cpu"] / cold["cpu"]
+                lines.append(f"| 1{'b' if peer == 'bandit' else 'c'} | main cold ≥ {TARGETS[key]:.0f}× faster than {peer} | wall {speed:.1f}× ({p['wall']:.1f} s vs {cold['wall']:.2f} s); CPU {cpu_speed:.1f}× | {verdict(speed >= TARGETS[key])} (CPU: {verdict(cpu_speed >= TARGETS[key])}) |")
             else:
                 lines.append(f"| 1{'b' if peer == 'bandit' else 'c'} | main cold ≥ {TARGETS[key]:.0f}× faster than {peer} | {peer} not run | – |")
         f = cold["detail"].get("findings")
         lines.append(f"| 1d | main: zero findings | {f} | {verdict(f == 0 if f is not None else None)} |")
     face = get("face", "bioaudit cold")
     if face:
-        lines.append(f"| 2a | face cold ≤ {TARGETS['face_cold_ratio']}× ast.parse | {face['ratio']:.3f}× ({face['wall']:.2f} s vs {get('face', 'ast.parse')['wall']:.2f} s) | {verdict(face['ratio'] <= TARGETS['face_cold_ratio'])} |")
+        lines.append(f"| 2a | face cold ≤ {TARGETS['face_cold_ratio']}× ast.parse | wall {face['ratio']:.3f}× ({face['wall']:.2f} s vs {get('face', 'ast.parse')['wall']:.2f} s); CPU {face['cpu_ratio']:.3f}× | {verdict(face['ratio'] <= TARGETS['face_cold_ratio'])} (CPU: {verdict(face['cpu_ratio'] <= TARGETS['face_cold_ratio'])}) |")
         sg = get("face", "semgrep")
         if sg:
-            lines.append(f"| 2b | face cold faster than semgrep | {face['wall']:.2f} s vs {sg['wall']:.2f} s ({sg['wall'] / face['wall']:.2f}×) | {verdict(face['wall'] < sg['wall'])} |")
+            lines.append(f"| 2b | face cold faster than semgrep | wall {face['wall']:.2f} s vs {sg['wall']:.2f} s ({sg['wall'] / face['wall']:.2f}×); CPU {face['cpu']:.2f} s vs {sg['cpu']:.2f} s | {verdict(face['wall'] < sg['wall'])} (CPU: {verdict(face['cpu'] < sg['cpu'])}) |")
         else:
             lines.append("| 2b | face cold faster than semgrep | semgrep not run | – |")
     warm = get("main", "bioaudit warm") or get("main", "bioaudit 2nd run (no cache option)")
     if warm:
         label = "warm" if warm["tool"] == "bioaudit warm" else "second run; bioaudit has no cache option yet"
-        lines.append(f"| 3 | main warm ≤ {TARGETS['main_warm_ratio']}× ast.parse | {warm['ratio']:.3f}× ({warm['wall']:.2f} s, {label}) | {verdict(warm['ratio'] <= TARGETS['main_warm_ratio'])} |")
+        lines.append(f"| 3 | main warm ≤ {TARGETS['main_warm_ratio']}× ast.parse | wall {warm['ratio']:.3f}× ({warm['wall']:.2f} s, {label}); CPU {warm['cpu_ratio']:.3f}× | {verdict(warm['ratio'] <= TARGETS['main_warm_ratio'])} (CPU: {verdict(warm['cpu_ratio'] <= TARGETS['main_warm_ratio'])}) |")
     pc = get("gen300 pre-commit", "bioaudit scan <1 changed file>, warm")
     if pc:
-        lines.append(f"| 4 | pre-commit, 1 changed file of 300, < {TARGETS['precommit_wall']:.0f} s wall | {pc['wall']:.2f} s (CPU {pc['cpu']:.2f} s) | {verdict(pc['wall'] < TARGETS['precommit_wall'])} |")
+        lines.append(f"| 4 | pre-commit, 1 changed file of 300, < {TARGETS['precommit_wall']:.0f} s wall | {pc['wall']:.2f} s wall, CPU {pc['cpu']:.2f} s | {verdict(pc['wall'] < TARGETS['precommit_wall'])} (CPU: {verdict(pc['cpu'] < TARGETS['precommit_wall'])}) |")
     if cold:
         peak = max(cold["rss"], cold["tree"])
         lines.append(f"| 5 | main peak RSS < {TARGETS['main_rss_mib']:.0f} MB | {cold['rss']:.0f} MiB (tree {cold['tree']:.0f} MiB) | {verdict(peak * 1.048576 < TARGETS['main_rss_mib'])} |")
@@ -663,8 +666,12 @@ def run(args) -> None:
     for c in corpora:
         if c["name"] in manifest["corpora"]:
             pkgs = ", ".join(manifest["corpora"][c["name"]].get("packages", []))
+            if args.quick and c["name"] == "main":
+                pkgs = "quick subset: " + ", ".join(Path(p).name for p in c["paths"])
             md.append(f"Corpus {c['name']}: {c['info'].get('files', '?')} files, {c['info'].get('lines', 0):,} lines ({pkgs})  ")
-    md += ["", table(rows, bench.tools), "", "Targets (issue 5):", "", targets(rows, args.quick), ""]
+    md += ["", table(rows, bench.tools), "", "Targets (issue 5). The verdict is on wall time as the issue defines it; the CPU reading in brackets "
+           "is the same comparison on user+sys CPU seconds, which is less disturbed by other load on the machine (column \"other load\").", "",
+           targets(rows, args.quick), ""]
     text = "\n".join(md)
     (WORK / f"results-{stamp}.md").write_text(text)
     print(text)
@@ -703,7 +710,8 @@ def main() -> None:
     r.add_argument("--no-peers", action="store_true", help="bioaudit and ast.parse only")
     r.add_argument("--precommit", action="store_true", help="run the pre-commit scenario even without gen300 in --corpora")
     r.add_argument("--wait-idle", type=float, default=0.0, metavar="S",
-                   help="before each measurement wait up to S seconds until other processes use < 0.25 cores")
+                   help="before each measurement wait up to S seconds until other processes use < --idle-threshold cores")
+    r.add_argument("--idle-threshold", type=float, default=0.5, metavar="CORES")
     s = sub.add_parser("snapshot", help="install a committed revision of bioaudit into .work/ (stable while others edit)")
     s.add_argument("rev", nargs="?", default="HEAD")
     args = ap.parse_args()
@@ -711,7 +719,7 @@ def main() -> None:
         print(snapshot(args.rev))
         return
     if args.command == "run":
-        WAIT_IDLE["max"] = args.wait_idle
+        WAIT_IDLE["max"], WAIT_IDLE["threshold"] = args.wait_idle, args.idle_threshold
     if args.command == "build-corpora":
         build_corpora(args)
     else:

@@ -310,6 +310,8 @@ def _setup(args):
             fail_on=getattr(args, "fail_on", None),
             min_confidence=args.min_confidence,
             extend_exclude=args.extend_exclude,
+            jobs=getattr(args, "jobs", None),
+            cache=False if getattr(args, "no_cache", False) else None,
         )
     except (ConfigError, UnknownFramework) as exc:
         raise _SetupFailed(str(exc)) from None

@@ -32,6 +32,9 @@ _SAFE_CONFIG = (
     "-c", "color.ui=false",
 )
 _TIMEOUT_S = 120
+_DROPPED_ENV = frozenset(
+    {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER"}
+)
 
 
 class DiffBaseError(Exception):
@@ -42,7 +45,8 @@ def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     git = shutil.which("git")
     if git is None:
         raise DiffBaseError("--diff-base needs git, which is not on PATH")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    # The repository is found from `root`, not from variables a calling hook may have set.
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
     env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "PAGER": "cat", "LC_ALL": "C"})
     try:
         proc = subprocess.run(

@@ -33,7 +33,7 @@ GOOD_SOURCE = (
 GOOD_FINDINGS = {(3, "BIO001"), (4, "BIO003")}
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     args: tuple[str, ...]
     returncode: int
@@ -47,7 +47,7 @@ class Run:
     def json(self) -> dict:
         return json.loads(self.stdout)
 
-    def __str__(self) -> str:  # shown by pytest when an assertion on a Run fails
+    def __repr__(self) -> str:  # shown by pytest when an assertion on a Run fails
         out = self.stdout.decode("utf-8", "replace")
         return f"$ bioaudit {' '.join(self.args)}\nexit {self.returncode}\n--- stderr\n{self.stderr}\n--- stdout (head)\n{out[:3000]}"
 

@@ -221,7 +221,7 @@ def test_text_is_the_default_format(log_app):
     default = run("scan", ".", cwd=log_app)
     explicit = run("scan", ".", "--format", "text", cwd=log_app)
     assert default.returncode == explicit.returncode == 1
-    assert _normalise_text(default.stdout) == _normalise_text(explicit.stdout)
+    assert default.stdout == explicit.stdout
 
 
 def test_scan_defaults_to_the_current_directory(log_app):
@@ -308,7 +308,7 @@ def test_json_report(log_app):
     assert summary["suppressed"] == 0
     assert summary["by_severity"] == {"high": 2, "medium": 0, "low": 0}
     assert summary["by_rule"] == {"BIO001": 1, "BIO003": 1}
-    assert isinstance(summary["duration_s"], (int, float))
+    assert "duration_s" not in summary  # timings stay out of reports (determinism)
     assert report["not_analysed"] == []
     assert report["diagnostics"] == []
     assert [r["id"] for r in report["rules"]] == ["BIO001", "BIO002", "BIO003", "BIO004"]
@@ -450,11 +450,8 @@ def test_output_file_json_exit_code_still_1(log_app):
     assert "report.json" in proc.stderr
     report = json.loads((log_app / "report.json").read_text("utf-8"))
     assert rule_ids(report) == {"BIO001", "BIO003"}
-    # same content as on stdout, apart from the timing
-    stdout_report = scan_json(log_app)
-    for r in (report, stdout_report):
-        r["summary"].pop("duration_s")
-    assert report == stdout_report
+    # the same bytes as on stdout
+    assert (log_app / "report.json").read_text("utf-8") == run("scan", ".", "--format", "json", cwd=log_app).stdout
 
 
 def test_output_file_text_in_a_new_directory(log_app):
@@ -475,6 +472,30 @@ def test_output_file_sarif_is_valid_and_replaced_on_rerun(log_app):
     assert_valid_sarif(doc)
     assert len(doc["runs"][0]["results"]) == 2
     assert not [p for p in log_app.iterdir() if p.name.endswith(".tmp")], "temporary file left behind"
+
+
+def _tree(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*")}
+
+
+def test_scan_without_cache_writes_only_the_report(log_app):
+    before = _tree(log_app)
+    proc = run("scan", ".", "--no-cache", "--format", "json", "-o", "report.json", cwd=log_app)
+    assert proc.returncode == 1
+    assert _tree(log_app) == before | {"report.json"}
+    (log_app / "report.json").unlink()
+    (log_app / "pyproject.toml").write_text("[tool.bioaudit]\ncache = false\n", encoding="utf-8")
+    before = _tree(log_app)
+    assert run("scan", ".", cwd=log_app).returncode == 1
+    assert _tree(log_app) == before
+
+
+@pytest.mark.xfail(strict=True, reason="README (Security model) says bioaudit writes only the report named with -o, "
+                   "but a default scan creates .bioaudit_cache/ in the scanned project")
+def test_default_scan_writes_only_the_report(log_app):
+    before = _tree(log_app)
+    assert run("scan", ".", "-o", "report.txt", cwd=log_app).returncode == 1
+    assert _tree(log_app) == before | {"report.txt"}
 
 
 def test_output_to_a_path_under_a_regular_file_exits_2(log_app):
@@ -1135,6 +1156,22 @@ def test_scan_one_file_unguarded_route_is_reported(tmp_path):
     assert found(report) == [("BIO001", "app/views.py", 17), ("BIO003", "app/views.py", 19)]
 
 
+def test_editing_another_module_is_seen_by_the_next_scan(tmp_path):
+    # a second scan may reuse cached analysis; it must still see edits to the modules
+    # around the scanned file
+    root = guarded_app(tmp_path / "proj")
+    first = json.loads(run("scan", "app/views.py", "--format", "json", cwd=root).stdout)
+    assert found(first) == [("BIO003", "app/views.py", 19)]
+    guards = root / "app" / "guards.py"
+    guards.write_text(guards.read_text("utf-8").replace("if not current_user.biometric_consent:", "if False:"), encoding="utf-8")
+    second = json.loads(run("scan", "app/views.py", "--format", "json", cwd=root).stdout)
+    assert found(second) == [("BIO001", "app/views.py", 17), ("BIO003", "app/views.py", 19)]
+    consent = root / "app" / "consent.py"
+    consent.write_text(consent.read_text("utf-8").replace("[0]\n", "[0].shape\n", 1), encoding="utf-8")
+    third = json.loads(run("scan", "app/views.py", "--format", "json", cwd=root).stdout)
+    assert found(third) == [("BIO001", "app/views.py", 17)]  # a shape is not biometric data
+
+
 def test_scan_two_files(tmp_path):
     root = guarded_app(tmp_path / "proj")
     report = json.loads(run("scan", "app/views.py", "app/consent.py", "--format", "json", cwd=root).stdout)
@@ -1234,14 +1271,6 @@ def test_unknown_regulation_exits_2_with_suggestion(tmp_path):
 # -- determinism --------------------------------------------------------------------------------
 
 
-def _normalise_text(text: str) -> str:
-    return re.sub(r"\bin \d+(\.\d+)?s\b", "in <t>s", text)
-
-
-def _normalise_json(text: str) -> str:
-    return re.sub(r'"duration_s": [0-9.e+-]+', '"duration_s": 0', text)
-
-
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
 def test_output_is_byte_identical_across_runs(tmp_path, fmt):
     root = tmp_path / "proj"
@@ -1250,17 +1279,17 @@ def test_output_is_byte_identical_across_runs(tmp_path, fmt):
     (root / "extra.py").write_text(SUPPRESSED_APP + BAD_SUPPRESSIONS.split("\n", 3)[3], encoding="utf-8")
     (root / "broken.py").write_text("import face_recognition\nprint 'x'\n", encoding="utf-8")
     outputs = []
-    for seed in ("1", "2", "3"):  # different hash seeds catch set/dict-order leaks
+    # different hash seeds catch set/dict-order leaks; the second run may use the cache
+    for seed in ("1", "2", "3"):
         proc = run("scan", ".", "--format", fmt, "--show-suppressed", cwd=root, env={"PYTHONHASHSEED": seed})
         assert proc.returncode == 1, proc.stderr
         outputs.append(proc.stdout)
+    proc = run("scan", ".", "--format", fmt, "--show-suppressed", "--no-cache", cwd=root, env={"PYTHONHASHSEED": "4"})
+    outputs.append(proc.stdout)
     assert len(outputs[0]) > 500
-    if fmt in ("sarif", "github"):
-        assert outputs[0] == outputs[1] == outputs[2]
-    # JSON and text carry the scan's wall-clock duration (docs/json-format.md:
-    # "Only duration_s ... change between two runs"); everything else is identical.
-    normalise = _normalise_json if fmt == "json" else _normalise_text
-    assert normalise(outputs[0]) == normalise(outputs[1]) == normalise(outputs[2])
+    assert "BIO004" in outputs[0] and "broken.py" in outputs[0] or fmt == "github"
+    for other in outputs[1:]:
+        assert other == outputs[0]
 
 
 def test_output_file_is_byte_identical_across_runs(tmp_path):

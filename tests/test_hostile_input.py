@@ -32,12 +32,14 @@ from conftest import (
 FACE_HEADER = "import face_recognition\nenc = face_recognition.face_encodings(img)[0]\n"  # BIO001 on line 2
 
 
-def scan(root: Path, *args: str, fmt: str = "json", expect_rc: int | None = 1, timeout: float = 300) -> tuple[Run, dict | None]:
-    run = run_bioaudit("scan", *(args or (".",)), "--format", fmt, cwd=root, timeout=timeout)
+def scan(root: Path, *paths: str, fmt: str = "json", expect_rc: int | None = 1, timeout: float = 300) -> tuple[Run, dict | None]:
+    """`bioaudit scan --format FMT -- PATHS` in `root`, with the common assertions."""
+    run = run_bioaudit("scan", "--format", fmt, "--", *(paths or (".",)), cwd=root, timeout=timeout)
     assert_clean_stderr(run)
     report = run.json() if fmt == "json" else None
     if report is not None:
-        assert findings_of(report, "good.py") >= GOOD_FINDINGS, run
+        if not paths or "." in paths:  # given only files, bioaudit reports only on them
+            assert findings_of(report, "good.py") >= GOOD_FINDINGS, run
         assert not [d for d in report["diagnostics"] if d["level"] == "error"], report["diagnostics"]
     if expect_rc is not None:
         assert run.returncode == expect_rc, run
@@ -484,20 +486,20 @@ def test_file_names(good_project, key):
 
     name = NAMES[key]
     root = good_project({name: FACE_HEADER})
-    _, report = scan(root, "--", ".")  # `--` so a name like --format=... is never an option
+    _, report = scan(root)  # paths follow `--`, so a name like --format=... is never an option
     assert findings_of(report, name) == {(2, "BIO001")}, [f["path"] for f in report["findings"]]
-    run, _ = scan(root, "--", ".", fmt="sarif")
+    run, _ = scan(root, fmt="sarif")
     doc = json.loads(run.stdout)
     assert_valid_sarif(doc)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]}
     assert name in {unquote(u) for u in uris}, uris
-    run, _ = scan(root, "--", ".", fmt="github")
+    run, _ = scan(root, fmt="github")
     lines = run.text.splitlines()
     assert all(line.startswith("::") for line in lines), lines  # no line broken by the name
     files = {re.match(r"::\w+ file=([^,]*),", line).group(1) for line in lines}
     assert name in {unquote(f) for f in files}, files
     # the file can also be given explicitly
-    _, report = scan(root, "--", name)
+    _, report = scan(root, name)
     assert (2, "BIO001") in findings_of(report, name)
 
 

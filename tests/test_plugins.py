@@ -248,6 +248,16 @@ def test_plugin_rule_reports_on_a_face_call(demo_site, log_app):
     assert {"BIO001", "BIO003"} <= {f["rule_id"] for f in report["findings"]}
 
 
+def test_plugin_installed_after_a_scan_still_reports(demo_site, log_app):
+    # the first scan may leave an analysis cache behind; the plugin must still run
+    before = run("scan", ".", "--format", "json", cwd=log_app, site=None)
+    assert findings(before) == [("BIO001", 4), ("BIO003", 5)]
+    after = run("scan", ".", "--select", "BIO,DEMO", "--format", "json", cwd=log_app, site=demo_site)
+    assert findings(after) == [("BIO001", 4), ("BIO003", 5), ("DEMO001", 4)]
+    again = run("scan", ".", "--format", "json", cwd=log_app, site=None)
+    assert again.stdout == before.stdout
+
+
 def test_plugin_rule_in_text_and_sarif(demo_site, log_app):
     text = run("scan", ".", "--select", "DEMO001", cwd=log_app, site=demo_site)
     assert text.returncode == 1, text.stderr

@@ -1,8 +1,14 @@
 """The pre-commit hook defined in `.pre-commit-hooks.yaml`, run through pre-commit itself.
 
-`pre-commit try-repo` installs this repository (with its uncommitted changes) into a hook
-environment, which pip fills from PyPI: the first run takes a while and needs the network.
-`PRE_COMMIT_HOME` points into a temporary directory so the user's cache is left alone.
+`pre-commit try-repo` installs bioaudit into a hook environment, which pip fills from PyPI:
+each run takes a while and needs the network. `PRE_COMMIT_HOME` points into a temporary
+directory so the user's cache is left alone.
+
+try-repo on a working tree only picks up changes to *tracked* files, so a new, not yet
+committed module would be missing from the hook environment while the tracked files
+importing it are not. The tests therefore snapshot the working tree of this checkout
+(tracked and untracked files, minus ignored ones) into a one-commit repository and point
+try-repo at that: the hook tested is exactly the code on disk.
 """
 from __future__ import annotations
 
@@ -45,6 +51,32 @@ def _git_env(home: Path) -> dict[str, str]:
     return env
 
 
+def _git(*args: str, cwd: Path, env: dict[str, str]) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    return proc.stdout.decode("utf-8", "surrogateescape")
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory, hook_home) -> Path:
+    """A one-commit copy of this checkout's working tree (see the module docstring)."""
+    env = _git_env(hook_home)
+    snapshot = tmp_path_factory.mktemp("bioaudit-snapshot")
+    listed = _git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO, env=env)
+    for rel in filter(None, listed.split("\0")):
+        src = REPO / rel
+        if src.is_file():  # deleted but still tracked files are skipped
+            (snapshot / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, snapshot / rel)
+    assert (snapshot / ".pre-commit-hooks.yaml").is_file()
+    assert (snapshot / "pyproject.toml").is_file()
+    _git("init", "-q", cwd=snapshot, env=env)
+    _git("add", "-A", cwd=snapshot, env=env)
+    _git("-c", "user.name=bioaudit tests", "-c", "user.email=tests@example.invalid", "-c", "commit.gpgsign=false",
+         "commit", "-q", "--no-verify", "-m", "snapshot", cwd=snapshot, env=env)
+    return snapshot
+
+
 @pytest.fixture(scope="module")
 def hook_home(tmp_path_factory) -> Path:
     """One PRE_COMMIT_HOME for the module: the hook environment is built once."""
@@ -73,9 +105,9 @@ def stage(repo: Path, home: Path, files: dict[str, str]) -> None:
     subprocess.run(["git", "add", *files], cwd=repo, env=_git_env(home), check=True, capture_output=True, timeout=60)
 
 
-def try_repo(repo: Path, home: Path, *files: str) -> subprocess.CompletedProcess:
+def try_repo(hook_repo: Path, repo: Path, home: Path, *files: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "bioaudit", "--color", "never", "--files", *files],
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "bioaudit", "--color", "never", "--files", *files],
         cwd=repo, env=_git_env(home), capture_output=True, text=True, encoding="utf-8", errors="replace",
         timeout=TIMEOUT,
     )
@@ -91,9 +123,9 @@ def test_hook_definition():
     assert hook["id"] == "bioaudit" and hook["name"] and hook["description"]
 
 
-def test_hook_fails_on_a_staged_file_with_a_finding(git_repo, hook_home):
+def test_hook_fails_on_a_staged_file_with_a_finding(hook_repo, git_repo, hook_home):
     stage(git_repo, hook_home, {"enrol.py": BAD})
-    proc = try_repo(git_repo, hook_home, "enrol.py")
+    proc = try_repo(hook_repo, git_repo, hook_home, "enrol.py")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "Failed" in out
@@ -103,18 +135,18 @@ def test_hook_fails_on_a_staged_file_with_a_finding(git_repo, hook_home):
     assert "Traceback" not in out
 
 
-def test_hook_passes_on_a_clean_staged_file(git_repo, hook_home):
+def test_hook_passes_on_a_clean_staged_file(hook_repo, git_repo, hook_home):
     stage(git_repo, hook_home, {"util.py": CLEAN})
-    proc = try_repo(git_repo, hook_home, "util.py")
+    proc = try_repo(hook_repo, git_repo, hook_home, "util.py")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "Passed" in out
     assert "BIO0" not in out
 
 
-def test_hook_reports_only_the_files_it_is_given(git_repo, hook_home):
+def test_hook_reports_only_the_files_it_is_given(hook_repo, git_repo, hook_home):
     stage(git_repo, hook_home, {"enrol.py": BAD, "util.py": CLEAN})
-    proc = try_repo(git_repo, hook_home, "util.py")
+    proc = try_repo(hook_repo, git_repo, hook_home, "util.py")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "BIO003" not in out

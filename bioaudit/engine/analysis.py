@@ -56,16 +56,52 @@ class Analysis:
         point. Can be called again with modules added to the index later."""
         keys = set(modules) if modules is not None else set(self.index.modules)
         self._predeclare(keys)
-        order = sorted(
-            (k for k, f in self.index.functions.items() if f.module.key in keys),
-            key=lambda k: (not k.endswith("::" + MODULE_BODY), k),
-        )
-        for key in order:
+        for key in self._bottom_up(keys):
             self._enqueue(key)
         while self._queue:
             key = self._queue.popleft()
             self._queued.discard(key)
             self._analyse(key)
+
+    def _bottom_up(self, modules: set[str]) -> list[str]:
+        """Module bodies first, then functions callees-before-callers (by a syntactic call
+        graph on names), so that most summaries are final when their callers are analysed
+        and few functions need a second round."""
+        functions = sorted(k for k, f in self.index.functions.items() if f.module.key in modules)
+        bodies = [k for k in functions if k.endswith("::" + MODULE_BODY)]
+        # constructors first: they set the attributes the other methods read
+        rest = sorted((k for k in functions if not k.endswith("::" + MODULE_BODY)), key=lambda k: (not k.endswith(".__init__"), k))
+        by_name: dict[str, list[str]] = {}
+        for key in rest:
+            by_name.setdefault(key.rsplit(".", 1)[-1].rsplit("::", 1)[-1], []).append(key)
+        callees: dict[str, list[str]] = {}
+        for key in rest:
+            names = set()
+            for node in _walk_own(self.index.functions[key].node):
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+                    if name:
+                        names.add(name)
+            callees[key] = sorted({c for n in names for c in by_name.get(n, ()) if c != key})
+        order: list[str] = []
+        seen: set[str] = set()
+        for root in rest:
+            if root in seen:
+                continue
+            stack = [(root, iter(callees[root]))]
+            seen.add(root)
+            while stack:
+                node, children = stack[-1]
+                for child in children:
+                    if child not in seen:
+                        seen.add(child)
+                        stack.append((child, iter(callees.get(child, ()))))
+                        break
+                else:
+                    stack.pop()
+                    order.append(node)
+        return bodies + order
 
     def store_keys(self) -> set[str]:
         """Files and tables facial data was written to."""
@@ -580,6 +616,16 @@ class Analysis:
             ends = frozenset(self.declared_fallback.get("ends") or ("login", "access", "attendance", "identity"))
             fallbacks.append(Fallback(ends, Step("", 0, 0, f"declared in config: {self.declared_fallback.get('reason', '')}"), "declared"))
         return sorted(decisions.values(), key=lambda d: (d.site.path, d.site.line, d.site.column)), fallbacks
+
+
+def _walk_own(node: ast.AST):
+    """The nodes of a function body, not descending into nested functions or classes."""
+    todo = list(ast.iter_child_nodes(node))
+    while todo:
+        current = todo.pop()
+        yield current
+        if not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(current))
 
 
 def _final_env(analyzer: FunctionAnalyzer) -> dict:

@@ -180,12 +180,16 @@ class FunctionAnalyzer:
         params = self.f.params
         annotations = self._annotations()
         defaults = self._defaults()
+        receivers = self._receiver_params()
         for i, name in enumerate(params):
             clean = name.lstrip("*")
             types = frozenset()
-            passed = self.a.read_state(("paramtypes", self.f.key, i), self)
-            if passed is not None:
-                types = passed.types
+            # Only parameters whose type changes what a call on them means depend on the
+            # types callers pass (`r.set(...)`); others need no re-analysis when they change.
+            if clean in receivers:
+                passed = self.a.read_state(("paramtypes", self.f.key, i), self)
+                if passed is not None:
+                    types = passed.types
             if clean in annotations:
                 types = types | self._annotation_types(annotations[clean])
             if clean in defaults:
@@ -197,6 +201,25 @@ class FunctionAnalyzer:
             env[first] = Val(types=frozenset({f"{kind}:{self.f.cls.key}"}))
         # FastAPI-style dependencies: `user = Depends(get_user)` is evaluated per call.
         return env
+
+    def _receiver_params(self) -> set[str]:
+        cached = getattr(self.f, "_receivers", None)
+        if cached is not None:
+            return cached
+        names = set()
+        for node in ast.walk(self.f.node):
+            if isinstance(node, ast.Call):
+                func = node.func
+                while isinstance(func, ast.Attribute):
+                    func = func.value
+                if isinstance(func, ast.Name):
+                    names.add(func.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                base = node.value
+                if isinstance(base, ast.Name):
+                    names.add(base.id)
+        self.f._receivers = names
+        return names
 
     def _annotations(self) -> dict:
         args = getattr(self.f.node, "args", None)
@@ -310,13 +333,13 @@ class FunctionAnalyzer:
         self.steps += 1
         if self.deadline and not self.steps & 255 and time.perf_counter() > self.deadline:
             raise TimeoutError(self.f.module.key)
-        method = getattr(self, "s_" + type(node).__name__, None)
+        method = _STMT_DISPATCH.get(type(node))
         if method is None:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     self.expr(child, st)
             return st
-        return method(node, st)
+        return method(self, node, st)
 
     def s_Expr(self, node: ast.Expr, st: State) -> State:
         value = node.value
@@ -696,13 +719,13 @@ class FunctionAnalyzer:
 
     # -- expressions --------------------------------------------------------------------
     def expr(self, node: ast.expr, st: State, statement: bool = False) -> Val:
-        method = getattr(self, "e_" + type(node).__name__, None)
+        method = _EXPR_DISPATCH.get(type(node))
         if method is None:
             value = combine(self.expr(c, st) for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
         elif statement:
-            value = method(node, st, statement=True)
+            value = method(self, node, st, statement=True)
         else:
-            value = method(node, st)
+            value = method(self, node, st)
         self.memo[id(node)] = value
         return value
 
@@ -1406,6 +1429,21 @@ class FunctionAnalyzer:
         self.events.actions[key] = ActionEvent(self.site(node), ends, gates)
         for end in ends:
             self.actions.add((end, gates))
+
+
+def _dispatch(prefix: str) -> dict:
+    """Node type -> handler, built once (getattr per node is measurably slower)."""
+    table = {}
+    for name in dir(FunctionAnalyzer):
+        if name.startswith(prefix):
+            node_type = getattr(ast, name[len(prefix):], None)
+            if isinstance(node_type, type):
+                table[node_type] = getattr(FunctionAnalyzer, name)
+    return table
+
+
+_STMT_DISPATCH = _dispatch("s_")
+_EXPR_DISPATCH = _dispatch("e_")
 
 
 class _Call:

@@ -233,14 +233,20 @@ class Knowledge:
         self.orm_create_methods = frozenset(orm.get("create-methods", ()))
 
         self._roots = self._import_roots()
+        self._canonical: dict[str, str] = {}
 
     # -- names --------------------------------------------------------------------------
     def canonical(self, qualname: str) -> str:
         """Map a library-internal module path to the name users import it by."""
-        for prefix, target in self.module_aliases:
-            if qualname == prefix or qualname.startswith(prefix + "."):
-                return target + qualname[len(prefix):]
-        return qualname
+        cached = self._canonical.get(qualname)
+        if cached is None:
+            cached = qualname
+            for prefix, target in self.module_aliases:
+                if qualname == prefix or qualname.startswith(prefix + "."):
+                    cached = target + qualname[len(prefix):]
+                    break
+            self._canonical[qualname] = cached
+        return cached
 
     def action_ends(self, qualname: str) -> frozenset[str]:
         return frozenset(end for end, globs in self.actions.items() if globs.match(qualname))

@@ -318,7 +318,7 @@ def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_pa
             # facial data too, whatever they import: add them and carry on.
             for _ in range(3):
                 readers = store_readers(analysis.store_keys(), raw, set(sources) | {s.path for s in skipped})
-                added = add(_closure(readers, import_graph_cached(raw)) - set(sources) - {s.path for s in skipped})
+                added = add(readers - set(sources) - {s.path for s in skipped})
                 if not added:
                     break
                 for rel in added:
@@ -452,8 +452,10 @@ def result_paths(result: ScanResult) -> list[str]:
 
 def store_readers(keys: set[str], raw: dict[str, bytes], done: set[str]) -> set[str]:
     """Unanalysed modules that mention a store facial data was written to."""
-    needles = [k.encode("utf-8") for k in keys if k and len(k) >= 4 and "*" not in k]
-    needles = [n.split(b":", 1)[-1] for n in needles]
+    names = {k.split(":", 1)[-1] for k in keys if k and "*" not in k}
+    # Only specific names (a file name with an extension, a table name), as a quoted literal.
+    names = {n for n in names if len(n) >= 5 and ("." in n or "_" in n)}
+    needles = [q + n.encode("utf-8") for n in sorted(names) for q in (b'"', b"'", b"/")]
     if not needles:
         return set()
     return {rel for rel, data in raw.items() if rel not in done and any(n in data for n in needles)}

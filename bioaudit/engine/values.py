@@ -156,9 +156,21 @@ class Val:
         return ()
 
     def replace(self, **changes) -> "Val":
-        values = {name: getattr(self, name) for name in Val.__slots__ if name != "_hash"}
-        values.update(changes)
-        return Val(**values)
+        new = Val.__new__(Val)
+        new.kinds = changes.get("kinds", self.kinds)
+        new.sealed = changes.get("sealed", self.sealed)
+        new.params = changes.get("params", self.params)
+        new.sealed_params = changes.get("sealed_params", self.sealed_params)
+        new.types = changes.get("types", self.types)
+        new.gates = changes.get("gates", self.gates)
+        new.consent = changes.get("consent", self.consent)
+        new.fields = changes.get("fields", self.fields)
+        new.const = changes.get("const", self.const)
+        new.store = changes.get("store", self.store)
+        new.trace = changes.get("trace", self.trace)
+        new.conf = changes.get("conf", self.conf)
+        new._hash = None
+        return new
 
     # -- derived values -------------------------------------------------------------------
     def data_only(self) -> "Val":

@@ -71,13 +71,6 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
-def _f(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return 0.0
-
-
 def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
@@ -207,7 +200,7 @@ def merge_docs(reports: Iterable[tuple[str, dict]], *, frameworks: Sequence[str]
     rules: dict[str, dict] = {}
     summary = {
         "files_discovered": 0, "files_analysed": 0, "files_screened": 0, "files_skipped": 0,
-        "findings": 0, "suppressed": 0, "by_severity": {s: 0 for s in SEVERITIES}, "by_rule": {}, "duration_s": 0.0,
+        "findings": 0, "suppressed": 0, "by_severity": {s: 0 for s in SEVERITIES}, "by_rule": {},
     }
     frameworks_seen: list[str] = []
     for label, doc in reports:
@@ -264,7 +257,6 @@ def merge_docs(reports: Iterable[tuple[str, dict]], *, frameworks: Sequence[str]
                 "files_skipped": _i(summ.get("files_skipped")),
             }
         )
-        summary["duration_s"] += _f(summ.get("duration_s"))
     summary["by_rule"] = dict(sorted(summary["by_rule"].items()))
     findings.sort(key=lambda f: (_s(f.get("path")), _i(f.get("line")), _i(f.get("column")), _s(f.get("rule_id"))))
     return {
@@ -307,6 +299,7 @@ def _article_info(catalog: Any, framework: str, article: str, title: str = "") -
         "framework": framework,
         "article": article,
         "name": ruledoc.article_name(obj, catalog),
+        "label": ruledoc.article_label(article),
         "title": title,
         "summary": summary,
         "verified": verified,
@@ -348,7 +341,7 @@ CHECKLIST = (
     },
     {
         "id": "minors",
-        "title": "Guardian consent for children (under 14 in China, under 13 under COPPA, under 16 by default under GDPR Art. 8)",
+        "title": "Guardian consent for children (under 14 in China, under 13 for COPPA, under 16 by default in the EU)",
         "refs": ("cn-frt-2025:art-7", "cn-pipl:art-31", "eu-gdpr:art-8", "us-coppa:312-5"),
         "todo": "Decide whether children can reach this processing. If so: verifiable parent or guardian consent before capture and dedicated processing rules; an estimated age is not consent.",
     },
@@ -399,7 +392,7 @@ def _checklist(inv: dict, findings: list[dict], catalog: Any, frameworks: Sequen
 
     def places(items: list[dict], limit: int = 6) -> str:
         text = ", ".join(
-            _loc(i.get("path"), i.get("line")) + (f" ({_s(i.get('store'))})" if i.get("store") else "") for i in items[:limit]
+            f"`{_loc(i.get('path'), i.get('line'))}`" + (f" (`{_s(i.get('store'))}`)" if i.get("store") else "") for i in items[:limit]
         )
         return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
@@ -717,7 +710,7 @@ a{color:#0550ae}
 code,pre,.code{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.86em}
 code{overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:.9rem}
-th,td{border:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:var(--bg-soft)}
 td.num,th.num{text-align:right;white-space:nowrap}
 .meta{color:var(--muted);margin:0 0 1rem}
@@ -768,6 +761,31 @@ def _e(value: Any) -> str:
     return html.escape(_s(value), quote=True)
 
 
+_TICKED = re.compile(r"(`+)(.+?)\1", re.S)
+
+
+def _segments(text: str) -> list[tuple[bool, str]]:
+    """Split text on `backticked` spans: [(is_code, text), ...]."""
+    out, pos = [], 0
+    for match in _TICKED.finditer(text):
+        if match.start() > pos:
+            out.append((False, text[pos : match.start()]))
+        out.append((True, match.group(2).strip() or match.group(2)))
+        pos = match.end()
+    if pos < len(text):
+        out.append((False, text[pos:]))
+    return out
+
+
+def _collapse(value: Any) -> str:
+    return re.sub(r"\s+", " ", _s(value)).strip()
+
+
+def _rich(value: Any) -> str:
+    """Escaped HTML for a message or note: `identifiers` in backticks become <code>."""
+    return "".join(_code(seg) if is_code else _e(seg) for is_code, seg in _segments(_collapse(value)))
+
+
 def _code(value: Any) -> str:
     return f"<code>{_e(value)}</code>"
 
@@ -787,7 +805,7 @@ def _table_html(header: Sequence[str], rows: Iterable[Sequence[str]], code_cols:
         cells = []
         for i, cell in enumerate(row):
             text = _s(cell)
-            inner = _code(text) if i in code_cols and text and text != "—" else _e(text)
+            inner = _code(text) if i in code_cols and text and text != "—" else _rich(text)
             cells.append(f"<td{num if i in num_cols else ''}>{inner}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
@@ -820,7 +838,7 @@ def _flow_html(finding: dict) -> str:
     for i, step in enumerate(steps, 1):
         role = "source" if i == 1 else "sink" if i == last else "step"
         code = f'<span class="code">{_e(step.get("code"))}</span>' if step.get("code") else ""
-        items.append(f"<li><b>{role}</b> {_code(_loc(step.get('path'), step.get('line')))} {_e(step.get('note'))}{code}</li>")
+        items.append(f"<li><b>{role}</b> {_code(_loc(step.get('path'), step.get('line')))} {_rich(step.get('note'))}{code}</li>")
     return '<p><b>Data flow</b> (source to sink):</p><ol class="flow">' + "".join(items) + "</ol>"
 
 
@@ -831,7 +849,7 @@ def _finding_html(f: dict) -> str:
         f"<h3>F{f['n']} · {_e(f.get('rule_id'))} <span class=\"muted\">{_e(f.get('rule_name'))}</span> {_sev(sev)}</h3>",
         f"<p>{_code(_loc(f.get('path'), f.get('line')))} in {_code(f.get('function') or '<module>')}"
         f' · confidence {_e(f.get("confidence"))}</p>',
-        f"<p>{_e(_one_line(f.get('message')))}</p>",
+        f"<p>{_rich(f.get('message'))}</p>",
         _excerpt_html(f),
         _flow_html(f),
     ]
@@ -839,11 +857,11 @@ def _finding_html(f: dict) -> str:
         parts.append("<p><b>Breaks</b>:</p><ul class=\"articles\">")
         for a in f["arts"]:
             unverified = ' <span class="unverified">(article number to re-check)</span>' if not a["verified"] else ""
-            reason = f": {_e(a['reason'])}" if a["reason"] else ""
+            reason = f": {_rich(a['reason'])}" if a["reason"] else ""
             parts.append(f'<li><a href="#{a["anchor"]}">{_e(a["name"])}</a> — {_e(a["title"])}{reason}{unverified}</li>')
         parts.append("</ul>")
     if f.get("fix"):
-        parts.append(f"<p><b>Fix</b>: {_e(f.get('fix'))}</p>")
+        parts.append(f"<p><b>Fix</b>: {_rich(f.get('fix'))}</p>")
     if f.get("fingerprint"):
         parts.append(f'<p class="muted">fingerprint {_code(f.get("fingerprint"))}</p>')
     parts.append("</article>")
@@ -917,7 +935,7 @@ def render_html(doc: dict, *, catalog: Any, frameworks: Sequence[str] | None = N
     art_rows = []
     for fw in c["by_article"]:
         for a in fw["articles"]:
-            art_rows.append((fw["short"], a["name"], a["title"], str(len(a["findings"])), a["anchor"]))
+            art_rows.append((fw["short"], a["label"], a["title"], str(len(a["findings"])), a["anchor"]))
     if art_rows:
         w("<table><thead><tr><th>framework</th><th>article</th><th>title</th><th class=\"num\">findings</th></tr></thead><tbody>")
         for fw_short, name, atitle, count, anchor in art_rows:
@@ -1000,10 +1018,10 @@ def render_html(doc: dict, *, catalog: Any, frameworks: Sequence[str] | None = N
                 w(f'<p class="muted">{_e(a["summary"])}</p>')
             w("<ul>")
             for f, reason in a["findings"]:
-                why = f" <i>Why:</i> {_e(reason)}" if reason else ""
+                why = f" <i>Why:</i> {_rich(reason)}" if reason else ""
                 w(
                     f'<li><a href="#{f["anchor"]}">F{f["n"]}</a> {_sev(f.get("severity"))} {_e(f.get("rule_id"))} '
-                    f"{_code(_loc(f.get('path'), f.get('line')))}: {_e(_one_line(f.get('message')))}.{why}</li>"
+                    f"{_code(_loc(f.get('path'), f.get('line')))}: {_rich(f.get('message'))}.{why}</li>"
                 )
             w("</ul>")
     w("</section>")
@@ -1033,8 +1051,8 @@ def render_html(doc: dict, *, catalog: Any, frameworks: Sequence[str] | None = N
     for item in c["checklist"]:
         refs = ", ".join(f"{_e(a['name'])}" for a in item["articles"])
         w(f'<li id="check-{_e(item["id"])}"><p><span class="box" aria-hidden="true">☐</span><b>{_e(item["title"])}</b> <span class="muted">({refs})</span></p>')
-        w(f"<p>{_e(item['todo'])}</p>")
-        w("<p><b>What the scan found</b>:</p><ul>" + "".join(f"<li>{_e(line)}</li>" for line in item["evidence"]) + "</ul></li>")
+        w(f"<p>{_rich(item['todo'])}</p>")
+        w("<p><b>What the scan found</b>:</p><ul>" + "".join(f"<li>{_rich(line)}</li>" for line in item["evidence"]) + "</ul></li>")
     w("</ul>")
     w("</section>")
 
@@ -1063,12 +1081,22 @@ def render_html(doc: dict, *, catalog: Any, frameworks: Sequence[str] | None = N
 
 
 # -- Markdown -----------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!$])")
+# Markdown-active characters; `_` only where it could open or close emphasis (not inside
+# a word such as `face_recognition`, where CommonMark keeps it literal).
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~&#!$]|(?<!\w)_|_(?!\w))")
 
 
 def md(value: Any) -> str:
     """Text from the scanned project as inert Markdown: one line, markup characters escaped."""
     return _MD_SPECIAL.sub(r"\\\1", _one_line(value))
+
+
+def md_rich(value: Any, *, table: bool = False) -> str:
+    """A message or note as Markdown: `identifiers` stay code spans, the rest is escaped."""
+    return "".join(
+        md_code(seg, table=table) if is_code else _MD_SPECIAL.sub(r"\\\1", seg)
+        for is_code, seg in _segments(_collapse(value))
+    )
 
 
 def md_code(value: Any, *, table: bool = False) -> str:
@@ -1095,7 +1123,7 @@ def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]], code_cols: I
         cells = []
         for i, cell in enumerate(row):
             text = _s(cell)
-            cells.append(md_code(text, table=True) if i in code_cols and text and text != "—" else md(text))
+            cells.append(md_code(text, table=True) if i in code_cols and text and text != "—" else md_rich(text, table=True))
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     return out
@@ -1146,7 +1174,7 @@ def render_markdown(doc: dict, *, catalog: Any, frameworks: Sequence[str] | None
     w("")
     out.extend(_md_table(
         ("framework", "article", "title", "findings"),
-        [(fw["short"], a["name"], a["title"], str(len(a["findings"]))) for fw in c["by_article"] for a in fw["articles"]],
+        [(fw["short"], a["label"], a["title"], str(len(a["findings"]))) for fw in c["by_article"] for a in fw["articles"]],
     ))
 
     w("## 2. Scope and coverage")
@@ -1233,8 +1261,8 @@ def render_markdown(doc: dict, *, catalog: Any, frameworks: Sequence[str] | None
                 w(f"*{md(a['summary'])}*")
                 w("")
             for f, reason in a["findings"]:
-                why = f" *Why:* {md(reason)}" if reason else ""
-                w(f"- [F{f['n']}](#{f['anchor']}) **{md(f.get('severity'))}** {md(f.get('rule_id'))} {md_code(_loc(f.get('path'), f.get('line')))}: {md(f.get('message'))}.{why}")
+                why = f" *Why:* {md_rich(reason)}" if reason else ""
+                w(f"- [F{f['n']}](#{f['anchor']}) **{md(f.get('severity'))}** {md(f.get('rule_id'))} {md_code(_loc(f.get('path'), f.get('line')))}: {md_rich(f.get('message'))}.{why}")
             w("")
 
     w("## 4. Findings with evidence")
@@ -1249,7 +1277,7 @@ def render_markdown(doc: dict, *, catalog: Any, frameworks: Sequence[str] | None
         w("")
         w(f"{md_code(_loc(f.get('path'), f.get('line')))} in {md_code(f.get('function') or '<module>')} · confidence {md(f.get('confidence'))}")
         w("")
-        w(md(f.get("message")))
+        w(md_rich(f.get("message")))
         w("")
         ex = _dict(f.get("excerpt"))
         first, last = _i(f.get("line")), max(_i(f.get("line")), _i(f.get("end_line")))
@@ -1267,18 +1295,18 @@ def render_markdown(doc: dict, *, catalog: Any, frameworks: Sequence[str] | None
             for i, step in enumerate(steps, 1):
                 role = "source" if i == 1 else "sink" if i == len(steps) else "step"
                 code = f" — {md_code(step.get('code'))}" if step.get("code") else ""
-                w(f"{i}. **{role}** {md_code(_loc(step.get('path'), step.get('line')))} {md(step.get('note'))}{code}")
+                w(f"{i}. **{role}** {md_code(_loc(step.get('path'), step.get('line')))} {md_rich(step.get('note'))}{code}")
             w("")
         if f["arts"]:
             w("**Breaks:**")
             w("")
             for a in f["arts"]:
                 unverified = " *(article number to re-check)*" if not a["verified"] else ""
-                reason = f": {md(a['reason'])}" if a["reason"] else ""
+                reason = f": {md_rich(a['reason'])}" if a["reason"] else ""
                 w(f"- {md(a['name'])} — {md(a['title'])}{reason}{unverified}")
             w("")
         if f.get("fix"):
-            w(f"**Fix:** {md(f.get('fix'))}")
+            w(f"**Fix:** {md_rich(f.get('fix'))}")
             w("")
     if c["suppressed"]:
         w("### Suppressed findings")
@@ -1298,10 +1326,10 @@ def render_markdown(doc: dict, *, catalog: Any, frameworks: Sequence[str] | None
     for item in c["checklist"]:
         refs = ", ".join(md(a["name"]) for a in item["articles"])
         w(f"- [ ] **{md(item['title'])}** ({refs})")
-        w(f"  {md(item['todo'])}")
+        w(f"  {md_rich(item['todo'])}")
         w("  What the scan found:")
         for line in item["evidence"]:
-            w(f"  - {md(line)}")
+            w(f"  - {md_rich(line)}")
         w("")
 
     inv = c["inventory"]

@@ -267,18 +267,25 @@ def prefix_inventory(inventory: dict, prefix: str) -> dict:
 
 def merge_inventories(inventories: Iterable[dict]) -> dict:
     """One inventory from several (already prefixed) ones. Third-party services with the same
-    vendor, library and region are combined."""
+    vendor, library and region are combined. Tolerates hand-edited or foreign input: entries
+    that are not objects are dropped."""
     merged = empty_inventory()
     services: dict[tuple, dict] = {}
+
+    def items(value: Any) -> list[dict]:
+        return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
     for inv in inventories:
+        if not isinstance(inv, dict):
+            continue
         for key in ("face_calls", "modules", "stored", "logged", "sent", "other_sinks", "decisions", "fallbacks"):
-            merged[key].extend(inv.get(key) or [])
-        for service in inv.get("third_parties") or []:
-            key = (service.get("vendor", ""), service.get("library", ""), service.get("region", ""))
-            into = services.setdefault(key, {**service, "apis": [], "sites": []})
-            for api in service.get("apis", []):
+            merged[key].extend(items(inv.get(key)))
+        for service in items(inv.get("third_parties")):
+            key = tuple(str(service.get(k) or "") for k in ("vendor", "library", "region"))
+            into = services.setdefault(key, {"vendor": key[0], "library": key[1], "region": key[2], "apis": [], "sites": []})
+            for api in service.get("apis") if isinstance(service.get("apis"), list) else []:
                 if api not in into["apis"]:
                     into["apis"].append(api)
-            into["sites"].extend(service.get("sites", []))
-    merged["third_parties"] = sorted(services.values(), key=lambda s: (s["vendor"], s["library"], s["region"]))
+            into["sites"].extend(items(service.get("sites")))
+    merged["third_parties"] = [services[k] for k in sorted(services)]
     return merged
