@@ -45,6 +45,11 @@ class Analysis:
         self._orm_cache: dict[str, bool] = {}
         self._bases_cache: dict[str, list] = {}
         self.errors: list[tuple[FunctionInfo, str]] = []  # functions the analysis failed on
+        # Shared state is the join of what each function wrote in its latest analysis, so
+        # re-analysing a changed function withdraws what it no longer writes.
+        self.contributions: dict[tuple, dict[str, Val]] = {}
+        self._written: dict[str, set[tuple]] = {}  # function -> keys it wrote last time
+        self._run_writes: dict[tuple, Val] | None = None
 
     # -- driving --------------------------------------------------------------------------
     def run(self) -> ProjectFacts:
@@ -109,11 +114,20 @@ class Analysis:
 
     def _predeclare(self, keys: set[str]) -> None:
         for module in (self.index.modules[k] for k in sorted(keys)):
+            writer = f"{module.key}::<defs>"
+            written = set()
             for node in module.tree.body:
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.state[("global", module.key, node.name)] = Val(types=frozenset({f"func:{module.key}::{node.name}"}))
+                    value = Val(types=frozenset({f"func:{module.key}::{node.name}"}))
                 elif isinstance(node, ast.ClassDef):
-                    self.state[("global", module.key, node.name)] = Val(types=frozenset({f"cls:{module.key}::{node.name}"}))
+                    value = Val(types=frozenset({f"cls:{module.key}::{node.name}"}))
+                else:
+                    continue
+                key = ("global", module.key, node.name)
+                self.contributions.setdefault(key, {})[writer] = value
+                self.state[key] = join(self.state[key], value) if key in self.state else value
+                written.add(key)
+            self._written[writer] = written
 
     def _enqueue(self, key: str) -> None:
         if key not in self._queued and self._rounds.get(key, 0) < MAX_ROUNDS_PER_FUNCTION:
@@ -127,6 +141,7 @@ class Analysis:
             return
         self._rounds[key] = self._rounds.get(key, 0) + 1
         began = time.perf_counter()
+        self._run_writes = {}
         analyzer = FunctionAnalyzer(self, info)
         if self.budget:
             analyzer.deadline = began + max(0.0, self.budget - self.spent.get(module, 0.0))
@@ -147,6 +162,8 @@ class Analysis:
         finally:
             self._current = previous
         self.spent[module] = self.spent.get(module, 0.0) + time.perf_counter() - began
+        self._settle_writes(key, self._run_writes or {})
+        self._run_writes = None
         self.events[key] = events
         if info.nested:
             self.closure_envs[key] = _final_env(analyzer)
@@ -179,6 +196,9 @@ class Analysis:
                 analyzer.param_state.add((p, key))
             value = value.replace(params=frozenset(), sealed_params=frozenset())
         value = value.replace(gates=frozenset()) if value.gates and key[0] != "global" else value
+        if self._run_writes is not None:
+            previous = self._run_writes.get(key)
+            self._run_writes[key] = value if previous is None else join(previous, value)
         old = self.state.get(key)
         new = value if old is None else join(old, value)
         if old is None or new != old:
@@ -186,6 +206,36 @@ class Analysis:
             for reader in self._readers.get(key, ()):
                 if reader != analyzer.f.key or old is not None:
                     self._enqueue(reader)
+
+    def _settle_writes(self, writer: str, writes: dict[tuple, Val]) -> None:
+        """Make `writer`'s contribution to shared state exactly what its latest analysis
+        wrote; state it no longer writes is withdrawn and its readers re-analysed."""
+        before = self._written.get(writer, set())
+        for key in before | set(writes):
+            contrib = self.contributions.setdefault(key, {})
+            if key in writes:
+                contrib[writer] = writes[key]
+            else:
+                contrib.pop(writer, None)
+            if key in before and key not in writes or key in before:
+                self._recompute(key)
+        self._written[writer] = set(writes)
+
+    def _recompute(self, key: tuple) -> None:
+        merged = None
+        for value in self.contributions.get(key, {}).values():
+            merged = value if merged is None else join(merged, value)
+        old = self.state.get(key)
+        if merged is None:
+            if old is not None:
+                del self.state[key]
+                for reader in self._readers.get(key, ()):
+                    self._enqueue(reader)
+            return
+        if old is None or merged != old:
+            self.state[key] = merged
+            for reader in self._readers.get(key, ()):
+                self._enqueue(reader)
 
     def record_remote_sink(self, sink_id: str, value: Val, trace: tuple, conf: int, analyzer: FunctionAnalyzer) -> None:
         bucket = self.remote_sinks.setdefault(analyzer.f.key, {})
