@@ -293,10 +293,11 @@ def _setup(args):
     registry = load_registry()
     catalog = load_catalog()
     paths = [Path(p) for p in (args.paths or ["."])]
-    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
-    if missing:
-        raise _SetupFailed(f"path not found: {', '.join(missing)}")
-    root = find_root(paths)
+    existing = [p for p in paths if p.exists() or p.is_symlink()]
+    if not existing:
+        raise _SetupFailed(f"path not found: {', '.join(str(p) for p in paths)}")
+    # Missing paths are reported (exit 2) while the others are still scanned.
+    root = find_root(existing)
     try:
         config_path = Path(args.config) if args.config else find_config(root)
         config = load_config(config_path, known_rules=registry.known(), known_frameworks=catalog.framework_ids())
@@ -312,6 +313,7 @@ def _setup(args):
             extend_exclude=args.extend_exclude,
             jobs=getattr(args, "jobs", None),
             cache=False if getattr(args, "no_cache", False) else None,
+            timeout_per_file=getattr(args, "timeout_per_file", None),
         )
     except (ConfigError, UnknownFramework) as exc:
         raise _SetupFailed(str(exc)) from None
@@ -322,7 +324,8 @@ def _run_scan(paths, config, registry, root):
     from bioaudit.engine.runner import scan
     from bioaudit.report.audit import config_settings
 
-    result = scan(paths, config, registry, root=root)
+    progress = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    result = scan(paths, config, registry, root=root, progress=progress)
     result.settings = config_settings(config)
     return result
 
@@ -401,6 +404,13 @@ def cmd_scan(args) -> int:
         for d in result.diagnostics:
             if d.code in ("baseline", "baseline-stale"):
                 sys.stderr.write(f"bioaudit: {d.level}: {d.message}\n")
+    # Errors are on stderr whatever the format: a gate that exits 2 says why.
+    for d in result.diagnostics:
+        if d.code == "missing-path":
+            sys.stderr.write(f"bioaudit: error: path not found: {d.path}\n")
+        elif d.level == "error" and (args.format != "text" or args.output):
+            where = f"{d.path}:{d.line}: " if d.path and d.line else f"{d.path}: " if d.path else ""
+            sys.stderr.write(f"bioaudit: error: {where}{d.message}\n")
 
     if result.has_errors:
         return EXIT_ERROR

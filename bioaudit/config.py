@@ -121,7 +121,7 @@ class Config:
     """The validated configuration. Field names are the snake_case of the TOML keys."""
 
     source: str = ""  # path of the file read, "" for defaults
-    select: list[str] = field(default_factory=lambda: ["BIO"])  # rule ids or id prefixes
+    select: list[str] = field(default_factory=lambda: ["ALL"])  # rule ids, id prefixes or "ALL"
     ignore: list[str] = field(default_factory=list)
     frameworks: list[str] | None = None  # None = all
     fail_on: str = "low"  # low | medium | high
@@ -396,6 +396,8 @@ _RULE_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 def _resolve_rule(entry: str, path: KeyPath, ctx: _Ctx, *, allow_prefix: bool = True) -> str:
     """Normalise a rule selector to an id (or id prefix); names map to their id."""
     text = entry.strip()
+    if text.upper() == "ALL":
+        return "ALL"
     known = ctx.known_rules
     if known is None:
         if _RULE_ID.fullmatch(text.upper()):
@@ -744,6 +746,10 @@ _EXTENDING = {
 }
 
 
+# Config fields whose command-line option is spelled differently.
+_CLI_FLAGS = {"frameworks": "--framework", "cache": "--no-cache", "extend_exclude": "--extend-exclude"}
+
+
 def merge_cli(
     config: Config,
     *,
@@ -769,7 +775,7 @@ def merge_cli(
         if value is None:
             continue
         target = _EXTENDING.get(name, name)
-        flag = "--" + name.replace("_", "-")
+        flag = _CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
         validator = CONFIG_KEYS[_FIELD_TO_KEY[target]][1]
         if isinstance(value, (set, frozenset)):
             value = sorted(value)
@@ -797,8 +803,9 @@ def is_selected(rule_id: str, config: Config, *, default_enabled: bool = True) -
     that no ``select`` entry matches is off. An opt-in rule (``default_enabled=False``,
     i.e. ``DEFAULT_ENABLED = False``) must be selected by its exact id.
     """
-    selected = _matching_prefix(rule_id, config.select)
-    ignored = _matching_prefix(rule_id, config.ignore)
+    # "ALL" (the default) selects every rule that is on by default, plugins' included.
+    selected = _matching_prefix(rule_id, ["" if s == "ALL" else s for s in config.select])
+    ignored = _matching_prefix(rule_id, ["" if s == "ALL" else s for s in config.ignore])
     if selected < 0 or ignored >= selected:
         return False
     return default_enabled or selected == len(rule_id)

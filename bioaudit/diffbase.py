@@ -7,28 +7,33 @@ new log call that leaks a template computed in an old function is reported, and 
 old face call whose consent check two lines above was just deleted (the lines either side of
 a deletion count as changed).
 
-Changed lines are those `git diff --unified=0 REF` adds or modifies in the working tree
-(committed, staged and unstaged changes since REF), plus every line of untracked files git
-does not ignore. Git runs with the scanned repository's external diff drivers, textconv
-filters and fsmonitor hooks switched off: its configuration is not trusted.
+Changed lines are the lines of the working tree (committed, staged and unstaged changes)
+that differ from the file at REF, plus every line of files REF does not have (new files,
+untracked files git does not ignore; a file moved unchanged keeps its lines unchanged).
+
+The scanned repository is not trusted, so git never touches its working tree here: `git
+diff` against the working tree would run the repository's clean filters, textconv drivers
+and fsmonitor hook, any of which can be a command. bioaudit asks git only for the file list
+(`ls-tree`, `ls-files`) and the blobs at REF (`cat-file --batch`, which applies no filter),
+reads the working files itself and compares lines with difflib.
 """
 from __future__ import annotations
 
+import difflib
+import hashlib
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
+
 from bioaudit.model import Finding, ScanResult
 
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+# Belt and braces: none of the commands used reads the working tree's content, but none of
+# the repository's hooks may run either.
 _SAFE_CONFIG = (
     "-c", "core.fsmonitor=false",
-    "-c", "core.quotePath=false",
-    "-c", "diff.external=",
     "-c", "core.hooksPath=/dev/null",
-    "-c", "diff.noprefix=false",
-    "-c", "diff.mnemonicPrefix=false",
+    "-c", "core.quotePath=false",
     "-c", "color.ui=false",
 )
 _TIMEOUT_S = 120
@@ -41,7 +46,7 @@ class DiffBaseError(Exception):
     """Not a git repository, git missing, or a ref git does not know (exit code 2)."""
 
 
-def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def _git(root: Path, *args: str, check: bool = True, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     git = shutil.which("git")
     if git is None:
         raise DiffBaseError("--diff-base needs git, which is not on PATH")
@@ -53,7 +58,7 @@ def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
             [git, *_SAFE_CONFIG, *args],
             cwd=root,
             env=env,
-            stdin=subprocess.DEVNULL,
+            input=stdin if stdin is not None else b"",
             capture_output=True,
             timeout=_TIMEOUT_S,
             check=False,
@@ -68,74 +73,55 @@ def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     return proc
 
 
-def _unquote(path: str) -> str:
-    """Undo git's C-style quoting of unusual file names (`"a\\tb.py"`, octal UTF-8 bytes)."""
-    if not (len(path) >= 2 and path[0] == '"' and path[-1] == '"'):
-        return path
-    body = path[1:-1]
-    out = bytearray()
-    i = 0
-    simple = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            if nxt in simple:
-                out.append(simple[nxt])
-                i += 2
-                continue
-            if re.match(r"[0-7]{3}", body[i + 1 : i + 4]):
-                out.append(int(body[i + 1 : i + 4], 8))
-                i += 4
-                continue
-        out.extend(ch.encode("utf-8"))
-        i += 1
-    return out.decode("utf-8", "surrogateescape")
+def _lines(data: bytes) -> list[bytes]:
+    """Lines without their endings (a CRLF checkout of an LF blob is not a change)."""
+    return data.splitlines()
 
 
-def parse_diff(text: str) -> dict[str, set[int]]:
-    """Changed line numbers (new side) per file from `git diff --unified=0` output."""
-    changed: dict[str, set[int]] = {}
-    current: str | None = None
-    for line in text.splitlines():
-        if line.startswith("+++ "):
-            target = line[4:].rstrip("\t")
-            if target == "/dev/null":
-                current = None
-                continue
-            target = _unquote(target)
-            current = target[2:] if target.startswith("b/") else target
-            changed.setdefault(current, set())
+def _blob_id(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def changed_between(old: bytes, new: bytes) -> set[int]:
+    """1-based line numbers of `new` that are added or modified relative to `old`; for a
+    deletion, the lines either side of where the deleted lines were."""
+    out: set[int] = set()
+    matcher = difflib.SequenceMatcher(None, _lines(old), _lines(new), autojunk=False)
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "insert"):
+            out.update(range(j1 + 1, j2 + 1))
+        elif tag == "delete":
+            out.update(n for n in (j1, j1 + 1) if n >= 1)
+    total = len(_lines(new))
+    return {n for n in out if n <= max(total, 1)}
+
+
+def _read_blobs(root: Path, ids: list[str]) -> dict[str, bytes]:
+    if not ids:
+        return {}
+    proc = _git(root, "cat-file", "--batch", stdin=("\n".join(ids) + "\n").encode())
+    out: dict[str, bytes] = {}
+    data, pos = proc.stdout, 0
+    while pos < len(data):
+        eol = data.index(b"\n", pos)
+        header = data[pos:eol].split()
+        pos = eol + 1
+        if len(header) < 3 or header[1] == b"missing":
             continue
-        if current is None:
-            continue
-        match = _HUNK.match(line)
-        if match is None:
-            continue
-        start = int(match.group(1))
-        count = int(match.group(2)) if match.group(2) is not None else 1
-        if count > 0:
-            changed[current].update(range(start, start + count))
-        else:
-            # a pure deletion after line `start`: the lines either side of it changed context
-            changed[current].update(n for n in (start, start + 1) if n >= 1)
-    return changed
+        size = int(header[2])
+        out[header[0].decode()] = data[pos : pos + size]
+        pos += size + 1  # content, then a newline
+    return out
 
 
-def _count_lines(path: Path) -> int:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return 0
-    if not data:
-        return 0
-    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+def _split_z(data: bytes) -> list[str]:
+    return [item.decode("utf-8", "surrogateescape") for item in data.split(b"\0") if item]
 
 
 def changed_lines(root: Path | str, ref: str) -> dict[str, set[int]]:
     """Lines changed since `ref` in the working tree under `root`, keyed by POSIX path
-    relative to `root`; untracked (not ignored) files have all their lines. Raises
-    DiffBaseError when `root` is not in a git work tree or git does not know `ref`."""
+    relative to `root`; files `ref` does not have count entirely. Raises DiffBaseError when
+    `root` is not in a git work tree or git does not know `ref`."""
     root = Path(root).resolve()
     if not ref or ref.startswith("-"):
         raise DiffBaseError(f"invalid git ref {ref!r}")
@@ -151,19 +137,43 @@ def changed_lines(root: Path | str, ref: str) -> dict[str, set[int]]:
             "or check out with fetch-depth: 0)"
         )
     base = verify.stdout.decode().strip()
-    diff = _git(
-        root, "diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames",
-        "--relative", "--src-prefix=a/", "--dst-prefix=b/", base, "--", ".",
-    )
-    changed = parse_diff(diff.stdout.decode("utf-8", "surrogateescape"))
-    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
-    for raw in untracked.stdout.split(b"\0"):
-        if not raw:
+
+    # the files at REF under root (paths relative to root), blobs only (no links, submodules)
+    at_ref: dict[str, str] = {}
+    for entry in _split_z(_git(root, "ls-tree", "-r", "-z", base, "--", ".").stdout):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob" and parts[0] != "120000":
+            at_ref[path] = parts[2]
+    ref_ids = set(at_ref.values())
+    # the files now: tracked (index) and untracked-but-not-ignored
+    now = _split_z(_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".").stdout)
+
+    current: dict[str, bytes] = {}
+    for path in dict.fromkeys(now):
+        file = root / path
+        if file.is_symlink() or not file.is_file():
             continue
-        rel = raw.decode("utf-8", "surrogateescape")
-        n = _count_lines(root / rel)
-        changed.setdefault(rel, set()).update(range(1, n + 1))
-    return {path: lines for path, lines in changed.items() if lines}
+        try:
+            current[path] = file.read_bytes()
+        except OSError:
+            continue
+    wanted = sorted({at_ref[p] for p, data in current.items() if p in at_ref and _blob_id(data) != at_ref[p]})
+    blobs = _read_blobs(root, wanted)
+    changed: dict[str, set[int]] = {}
+    for path, data in current.items():
+        old_id = at_ref.get(path)
+        if old_id is None:
+            if _blob_id(data) in ref_ids:  # moved or copied unchanged
+                continue
+            lines = set(range(1, len(_lines(data)) + 1))
+        elif _blob_id(data) == old_id:
+            continue
+        else:
+            lines = changed_between(blobs.get(old_id, b""), data)
+        if lines:
+            changed[path] = lines
+    return changed
 
 
 def touches(finding: Finding, changed: dict[str, set[int]]) -> bool:

@@ -442,3 +442,16 @@ def test_render_functions_directly():
         assert "No findings." in text
     with pytest.raises(ValueError):
         audit.render(doc, "pdf", catalog=catalog)
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="needs a file system that takes any bytes in names")
+def test_file_name_that_is_not_utf8(tmp_path):
+    (tmp_path / ".git").mkdir()
+    name = os.fsencode(tmp_path) + b"/bad\xff.py"
+    with open(name, "w", encoding="utf-8") as fh:
+        fh.write(XSS_SOURCE)
+    for out in ("audit.html", "audit.md"):
+        proc = run("report", ".", "-o", out, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        no_traceback(proc)
+        assert re.search(r"bad\\\\?(xff|udcff)\.py", (tmp_path / out).read_text(encoding="utf-8"))

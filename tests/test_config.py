@@ -52,7 +52,7 @@ def test_defaults():
     config = load_config(None)
     assert config == Config()
     assert config.source == ""
-    assert config.select == ["BIO"]
+    assert config.select == ["ALL"]  # every rule that is on by default, plugins included
     assert config.ignore == []
     assert config.frameworks is None
     assert config.fail_on == "low" and config.min_confidence == "low"

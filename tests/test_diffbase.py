@@ -77,21 +77,15 @@ def findings(proc) -> list[tuple[str, str, int]]:
     return [(f["rule_id"], f["path"], f["line"]) for f in json.loads(proc.stdout)["findings"]]
 
 
-# -- parsing git's output -----------------------------------------------------------------------
-def test_parse_diff_additions_changes_and_deletions():
-    text = (
-        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n"
-        "@@ -3 +3 @@ x\n-old\n+new\n"
-        "@@ -10,0 +11,2 @@\n+a\n+b\n"
-        "@@ -20,3 +21,0 @@\n-gone\n-gone\n-gone\n"
-        "diff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-x\n-y\n"
-        'diff --git "a/we\\tird \\303\\251.py" "b/we\\tird \\303\\251.py"\n--- "a/we\\tird \\303\\251.py"\n+++ "b/we\\tird \\303\\251.py"\n'
-        "@@ -1 +1 @@\n-a\n+b\n"
-    )
-    changed = diffbase.parse_diff(text)
-    assert changed["a.py"] == {3, 11, 12, 21, 22}
-    assert "gone.py" not in changed
-    assert changed["we\tird é.py"] == {1}
+# -- comparing lines ---------------------------------------------------------------------------
+def test_changed_between_additions_changes_and_deletions():
+    old = b"a\nb\nc\nd\ne\nf\n"
+    assert diffbase.changed_between(old, old) == set()
+    assert diffbase.changed_between(old, b"a\nB\nc\nd\ne\nf\n") == {2}
+    assert diffbase.changed_between(old, b"a\nb\nc\nnew\nd\ne\nf\n") == {4}
+    assert diffbase.changed_between(old, b"a\nb\ne\nf\n") == {2, 3}  # c, d deleted between b and e
+    assert diffbase.changed_between(old, old.replace(b"\n", b"\r\n")) == set()  # a CRLF checkout
+    assert diffbase.changed_between(b"", b"x\ny\n") == {1, 2}
 
 
 # -- changed_lines on a real repository -----------------------------------------------------------
@@ -203,8 +197,19 @@ def test_repository_config_cannot_run_commands(repo):
     marker = repo / "pwned"
     git(repo, "config", "core.fsmonitor", f"touch {marker}; false")
     git(repo, "config", "diff.external", f"sh -c 'touch {marker}'")
-    (repo / ".gitattributes").write_text("*.py diff=evil\n", encoding="utf-8")
+    (repo / ".gitattributes").write_text("*.py diff=evil filter=evil\n", encoding="utf-8")
     git(repo, "config", "diff.evil.textconv", f"sh -c 'touch {marker}; cat'")
+    git(repo, "config", "filter.evil.clean", f"sh -c 'touch {marker}; cat'")
+    git(repo, "config", "filter.evil.smudge", f"sh -c 'touch {marker}; cat'")
+    git(repo, "config", "core.hooksPath", str(repo))
     (repo / "faces.py").write_text(FACES + "\nZ = 1\n", encoding="utf-8")
     assert diffbase.changed_lines(repo, "HEAD")["faces.py"] == {16, 17}
     assert not marker.exists()
+
+
+def test_moved_files_keep_their_lines_unchanged(repo):
+    git(repo, "mv", "guards.py", "consent_guards.py")
+    (repo / "copy.py").write_text(FACES, encoding="utf-8")
+    (repo / "faces.py").write_text(FACES.replace("from guards", "from consent_guards"), encoding="utf-8")
+    changed = diffbase.changed_lines(repo, "HEAD")
+    assert changed == {"faces.py": {5}}

@@ -302,7 +302,6 @@ def test_cache_directory_symlinked_out_of_the_tree_is_not_written_through(tmp_pa
 
 
 @pytest.mark.skipif(not has_option("--diff-base") or shutil.which("git") is None, reason="needs --diff-base and git")
-@pytest.mark.xfail(strict=True, reason="BUG: --diff-base runs `git diff REF` on the working tree, which runs clean filters the scanned repository's .git/config defines (filter.<x>.clean with `* filter=x` in .gitattributes): arbitrary command execution")
 def test_diff_base_runs_no_command_the_repository_configures(tmp_path):
     root = tmp_path / "repo"
     root.mkdir()

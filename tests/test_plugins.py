@@ -335,8 +335,6 @@ def test_broken_plugin_rules_command_warns(broken_site, log_app):
     assert "bioaudit_broken_rules" in proc.stderr and "warning" in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="report/github.py drops scan diagnostics: with --format github a plugin "
-                   "error exits 2 but nothing names the plugin (stdout has only findings, stderr only counts)")
 def test_broken_plugin_is_named_with_github_format(broken_site, log_app):
     proc = run("scan", ".", "--format", "github", cwd=log_app, site=broken_site)
     assert proc.returncode == 2

@@ -604,7 +604,7 @@ def test_deterministic(catalog, fmt):
 
 
 def test_render_dispatch(catalog, result):
-    assert set(FORMATS) == {"text", "json", "sarif", "github"}
+    assert set(FORMATS) == {"text", "json", "sarif", "github", "gitlab"}
     assert render("json", result, catalog=catalog) == json_report.render(result, catalog=catalog)
     # options meant for the text reporter are accepted (and ignored) by the others
     for fmt in FORMATS:

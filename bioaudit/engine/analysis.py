@@ -68,6 +68,49 @@ class Analysis:
             self._queued.discard(key)
             self._analyse(key)
 
+    # -- incremental analysis ---------------------------------------------------------------
+    _SNAPSHOT_FIELDS = (
+        "state", "contributions", "_written", "summaries", "events", "remote_sinks",
+        "sink_sites", "closure_envs", "_readers", "_callers", "timed_out",
+    )
+
+    def snapshot(self) -> dict:
+        """Everything the fixed point computed, without syntax trees (picklable)."""
+        snap = {name: getattr(self, name) for name in self._SNAPSHOT_FIELDS}
+        snap["errors"] = [(info.key, message) for info, message in self.errors]
+        return snap
+
+    def restore(self, snap: dict) -> None:
+        for name in self._SNAPSHOT_FIELDS:
+            setattr(self, name, snap[name])
+        self.errors = [(self.index.functions[k], m) for k, m in snap["errors"] if k in self.index.functions]
+
+    def update(self, changed: set[str]) -> None:
+        """Re-analyse changed modules and exactly what depends on them: their callers,
+        the readers of state they wrote, and whatever those changes reach in turn."""
+        def in_changed(key: str) -> bool:
+            return key.split("::", 1)[0] in changed
+
+        affected: set[str] = set()
+        for key in [k for k in self.summaries if in_changed(k)]:
+            affected |= self._callers.get(key, set())
+            for table in (self.summaries, self.events, self.remote_sinks, self.closure_envs):
+                table.pop(key, None)
+        for writer in [w for w in self._written if in_changed(w)]:
+            for key in self._written.pop(writer):
+                self.contributions.get(key, {}).pop(writer, None)
+                self._recompute(key)
+        for readers in self._readers.values():
+            readers.difference_update([r for r in readers if in_changed(r)])
+        for callers in self._callers.values():
+            callers.difference_update([c for c in callers if in_changed(c)])
+        self.timed_out -= changed
+        self.errors = [(info, m) for info, m in self.errors if info.module.key not in changed]
+        for key in sorted(affected):
+            if key in self.index.functions and not in_changed(key):
+                self._enqueue(key)
+        self.solve(changed)
+
     def _bottom_up(self, modules: set[str]) -> list[str]:
         """Module bodies first, then functions callees-before-callers (by a syntactic call
         graph on names), so that most summaries are final when their callers are analysed

@@ -267,7 +267,10 @@ class Knowledge:
     def import_regex(self) -> re.Pattern[bytes]:
         """A bytes regex that finds imports of any catalogued face library."""
         names = "|".join(sorted((re.escape(r) for r in self._roots), key=len, reverse=True))
-        return re.compile(rb"^[ \t]*(?:from|import)[ \t]+(?:" + names.encode() + rb")\b", re.M)
+        if not names:
+            return re.compile(rb"(?!x)x")
+        # `^` with an optional UTF-8 BOM: a BOM before a first-line import must not hide it
+        return re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+(?:" + names.encode() + rb")\b", re.M)
 
     def fallback_regex(self) -> re.Pattern[bytes]:
         """A bytes regex for the non-face identity checks: modules that may hold a

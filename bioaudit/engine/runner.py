@@ -30,6 +30,7 @@ from bioaudit.registry import Registry
 from bioaudit.report.inventory import build_inventory
 from bioaudit.rule import Rule
 
+MAX_FILE_BYTES = 20_000_000
 _IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#]+)|import[ \t]+([^\n#]+))", re.M)
 
 
@@ -87,6 +88,9 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
     )
     result.diagnostics.extend(found.errors)
     result.skipped.extend(found.skipped)
+    # Names that are not valid UTF-8 are shown with escapes (the file is still read by
+    # its real path): every output format must be able to carry them.
+    found.files = [(path, _printable_name(rel)) for path, rel in found.files]
     report_only: set[str] | None = None
     if only_given:
         report_only = set()
@@ -106,10 +110,21 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
     abs_paths: dict[str, Path] = {}
     for path, rel in found.files:
         try:
-            raw[rel] = path.read_bytes()
-            abs_paths[rel] = path
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                result.skipped.append(SkippedFile(rel, "too-large", f"{size:,} bytes (limit {MAX_FILE_BYTES:,})"))
+                continue
+            data = path.read_bytes()
         except OSError as exc:
             result.skipped.append(SkippedFile(rel, "unreadable", exc.strerror or str(exc)))
+            continue
+        if b"\0" in data:
+            # binary, UTF-16 or NUL-damaged: say why it cannot be analysed, never just skip it
+            verdict = read_source(path, rel)
+            result.skipped.append(verdict if isinstance(verdict, SkippedFile) else SkippedFile(rel, "null-bytes", "contains NUL bytes"))
+            continue
+        raw[rel] = data
+        abs_paths[rel] = path
     relevant, seeds = relevance(raw, knowledge)
     units = components(relevant, import_graph_cached(raw)) if relevant else []
 
@@ -164,6 +179,14 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
     return result
 
 
+def _printable_name(rel: str) -> str:
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _dedupe(items, key):
     seen = set()
     out = []
@@ -192,6 +215,7 @@ class UnitOutcome:
     analysed: list[str]
     skipped: list[SkippedFile]
     diagnostics: list[Diagnostic]
+    snapshot: dict | None = None  # the analysis state, for an incremental next run
 
 
 def components(relevant: set[str], graph: dict[str, set[str]]) -> list[list[str]]:
@@ -216,14 +240,17 @@ def components(relevant: set[str], graph: dict[str, set[str]]) -> list[list[str]
     return out
 
 
-def unit_key(unit: list[str], raw: dict[str, bytes], config: Config, knowledge_digest: str) -> str:
+def unit_key(unit: list[str], raw: dict[str, bytes], config: Config, knowledge_digest: str, contents: bool = True) -> str:
+    """Cache key of a unit: its files' content (`contents=True`, for finished results) or
+    only their names (for the snapshot an incremental run starts from)."""
     from bioaudit import __version__
 
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{__version__}\0{config.cache_key()}\0{knowledge_digest}\0".encode())
+    h.update(f"{__version__}\0{config.cache_key()}\0{knowledge_digest}\0{'c' if contents else 'n'}\0".encode())
     for rel in unit:
         h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
-        h.update(hashlib.blake2b(raw[rel], digest_size=16).digest())
+        if contents:
+            h.update(_digest(raw[rel]))
     # the whole project's file list matters for import resolution and store readers
     h.update(hashlib.blake2b("\0".join(sorted(raw)).encode("utf-8", "surrogateescape"), digest_size=16).digest())
     return h.hexdigest()
@@ -238,7 +265,9 @@ def run_units(units, seeds, raw, abs_paths, config: Config, knowledge: Knowledge
     cache = Cache(root, warn=None) if config.cache else None
     digest = knowledge_digest(config)
     keys = [unit_key(u, raw, config, digest) for u in units]
+    name_keys = [unit_key(u, raw, config, digest, contents=False) for u in units]
     outcomes: dict[int, UnitOutcome] = {}
+    previous: dict[int, dict] = {}
     todo = []
     for i, (unit, key) in enumerate(zip(units, keys)):
         cached = cache.get(key) if cache is not None else None
@@ -246,9 +275,12 @@ def run_units(units, seeds, raw, abs_paths, config: Config, knowledge: Knowledge
             outcomes[i] = cached
         else:
             todo.append(i)
+            snap = cache.get(name_keys[i]) if cache is not None else None
+            if isinstance(snap, dict) and "modules" in snap and "analysis" in snap:
+                previous[i] = snap
     jobs = config.jobs or os.cpu_count() or 1
     work_files = sum(len(units[i]) for i in todo)
-    _FORK_STATE.update(units=units, seeds=seeds, raw=raw, abs_paths=abs_paths, config=config, knowledge=knowledge)
+    _FORK_STATE.update(units=units, seeds=seeds, raw=raw, abs_paths=abs_paths, config=config, knowledge=knowledge, previous=previous)
     try:
         bar = _progress(progress and work_files > 200, len(todo))
         if jobs > 1 and len(todo) > 1 and work_files > 40 and "fork" in multiprocessing.get_all_start_methods():
@@ -268,18 +300,27 @@ def run_units(units, seeds, raw, abs_paths, config: Config, knowledge: Knowledge
         _FORK_STATE.clear()
     if cache is not None:
         for i in todo:
+            snapshot = getattr(outcomes[i], "snapshot", None)
+            outcomes[i].snapshot = None
             cache.put(keys[i], outcomes[i])
-        cache.note_warnings(outcomes)
+            if snapshot is not None:
+                cache.put(name_keys[i], snapshot)
+    if cache is not None:
+        cache.note_warnings()
+    for outcome in outcomes.values():
+        outcome.snapshot = None
     return [outcomes[i] for i in range(len(units))]
 
 
 def _analyse_unit_by_index(i: int) -> tuple[int, UnitOutcome]:
     st = _FORK_STATE
-    return i, analyse_unit(st["units"][i], st["seeds"], st["raw"], st["abs_paths"], st["config"], st["knowledge"])
+    return i, analyse_unit(st["units"][i], st["seeds"], st["raw"], st["abs_paths"], st["config"], st["knowledge"], st["previous"].get(i))
 
 
-def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_paths: dict[str, Path], config: Config, knowledge: Knowledge) -> UnitOutcome:
-    """Parse one connected part of the project and analyse it to a fixed point."""
+def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_paths: dict[str, Path], config: Config, knowledge: Knowledge, previous: dict | None = None) -> UnitOutcome:
+    """Parse one connected part of the project and analyse it to a fixed point. With the
+    snapshot of a previous analysis of the same files, only the modules whose content
+    changed, and what depends on them, are analysed again."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     skipped: list[SkippedFile] = []
     diagnostics: list[Diagnostic] = []
@@ -307,13 +348,21 @@ def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_pa
             added.append(rel)
         return added
 
-    add(unit)
+    add(sorted(set(unit) | set(previous["modules"]) if previous else unit))
     facts = ProjectFacts()
+    snapshot = None
     if sources:
         face_modules = {rel: rel in seeds for rel in sources}
         analysis = Analysis(index, knowledge, face_modules, config.declared_fallback, budget=budget)
         try:
-            analysis.solve()
+            changed = None
+            if previous is not None and set(previous["modules"]) == set(sources):
+                changed = {rel for rel in sources if previous["modules"][rel] != _digest(raw[rel])}
+            if changed is not None:
+                analysis.restore(previous["analysis"])
+                analysis.update(changed)
+            else:
+                analysis.solve()
             # Modules that read back a file or table facial data was written to hold
             # facial data too, whatever they import: add them and carry on.
             for _ in range(3):
@@ -325,13 +374,20 @@ def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_pa
                     face_modules[rel] = rel in seeds
                 analysis.solve(added)
             facts = analysis.facts()
+            snapshot = {"modules": {rel: _digest(raw[rel]) for rel in sources}, "analysis": analysis.snapshot()}
         except RecursionError:
             diagnostics.append(Diagnostic("error", "analysis-error", "analysis exceeded the recursion limit; results are incomplete"))
         for info, message in analysis.errors:
             diagnostics.append(Diagnostic("error", "analysis-error", f"analysis of `{info.display}` failed: {message}", info.module.key, getattr(info.node, "lineno", 0)))
         for rel in sorted(analysis.timed_out):
             skipped.append(SkippedFile(rel, "timeout", f"analysis took longer than the {budget:g} s budget (--timeout-per-file); findings in this file may be incomplete"))
-    return UnitOutcome(facts, sorted(sources), skipped, diagnostics)
+    outcome = UnitOutcome(facts, sorted(sources), skipped, diagnostics)
+    outcome.snapshot = snapshot
+    return outcome
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def knowledge_digest(config: Config) -> str:

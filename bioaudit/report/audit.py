@@ -57,7 +57,12 @@ LIMITATIONS = (
 
 # -- small helpers ------------------------------------------------------------------------
 def _s(value: Any) -> str:
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8 (surrogate escapes): show, don't crash
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _i(value: Any) -> int:

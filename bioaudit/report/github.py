@@ -47,4 +47,14 @@ def render(result: ScanResult, *, catalog: Any, frameworks: Sequence[str] | None
             message += f"\nFix: {fix}"
         prop_text = ",".join(f"{key}={escape_property(value)}" for key, value in props)
         lines.append(f"::{COMMANDS[finding.severity]} {prop_text}::{escape_data(message)}")
+    # Problems with the scan itself (bad suppressions, plugin or rule errors) are
+    # annotations too, so a failing gate says why.
+    for diag in result.diagnostics:
+        props = [("title", f"bioaudit {diag.code}")]
+        if diag.path:
+            props.insert(0, ("file", diag.path))
+            if diag.line:
+                props.insert(1, ("line", str(diag.line)))
+        prop_text = ",".join(f"{key}={escape_property(value)}" for key, value in props)
+        lines.append(f"::{'error' if diag.level == 'error' else 'warning'} {prop_text}::{escape_data(diag.message)}")
     return "".join(line + "\n" for line in lines)

@@ -216,6 +216,30 @@ def _diagnostics(result: ScanResult) -> list[Text]:
     return lines
 
 
+def _visible(text: str) -> str:
+    """Control characters from scanned names and code (ESC sequences, newlines) shown as
+    escapes: they must not reach the reviewer's terminal or forge report lines."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\t" else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _defanged(result: ScanResult) -> ScanResult:
+    """A copy of the result whose strings from the scanned tree are safe to print."""
+    import copy
+
+    safe = copy.copy(result)
+    safe.findings = []
+    for finding in result.findings:
+        f = copy.copy(finding)
+        f.path, f.snippet, f.message = _visible(f.path), _visible(f.snippet), _visible(f.message)
+        f.steps = tuple(type(st)(_visible(st.path), st.line, st.column, _visible(st.note)) for st in f.steps)
+        safe.findings.append(f)
+    safe.skipped = [type(sk)(_visible(sk.path), sk.reason, _visible(sk.detail)) for sk in result.skipped]
+    safe.diagnostics = [type(d)(d.level, d.code, _visible(d.message), _visible(d.path), d.line) for d in result.diagnostics]
+    return safe
+
+
 def render(
     result: ScanResult,
     *,
@@ -231,6 +255,7 @@ def render(
         if width is None and color:
             width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
     console, buf = make_console(bool(color), width or DEFAULT_WIDTH)
+    result = _defanged(result)
     classes = ruledoc.rule_classes(result.rules)
     shown = [f for f in sorted_findings(result) if show_suppressed or not f.suppressed]
     active = result.active_findings
