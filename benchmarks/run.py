@@ -215,8 +215,9 @@ def _installed_version(py: str, dist: str) -> str | None:
 # ------------------------------------------------------------------------------- measuring
 
 
-def _tree_rss(root_pid: int) -> int:
-    """Sum of RSS (bytes) over ``root_pid`` and its descendants, from /proc."""
+def _tree_rss(root_pid: int, hwm: dict[int, int] | None = None) -> int:
+    """Sum of RSS (bytes) over ``root_pid`` and its descendants, from /proc; records each
+    process's VmHWM (its own peak RSS since exec) into ``hwm``."""
     children: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
@@ -241,6 +242,15 @@ def _tree_rss(root_pid: int) -> int:
                 total += int(fh.read().split()[1]) * page
         except (OSError, IndexError, ValueError):
             pass
+        if hwm is not None:
+            try:
+                with open(f"/proc/{pid}/status", "rb") as fh:
+                    for line in fh:
+                        if line.startswith(b"VmHWM:"):
+                            hwm[pid] = max(hwm.get(pid, 0), int(line.split()[1]) * 1024)
+                            break
+            except (OSError, IndexError, ValueError):
+                pass
         todo.extend(children.get(pid, ()))
     return total
 
@@ -281,11 +291,12 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     peak = [0]
+    hwm: dict[int, int] = {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            peak[0] = max(peak[0], _tree_rss(proc.pid, hwm))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -304,7 +315,11 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
         "cpu": cpu,
         # cores used by everything else on the machine while this ran (the sampler included)
         "bg_cores": max(0.0, busy - cpu) / wall if wall > 0 else 0.0,
-        "rss_mib": ru.ru_maxrss / 1024,
+        # Peak RSS of the largest single process: VmHWM sampled from /proc (exact per exec'd
+        # process, may miss growth in the last 50 ms). ru_maxrss is only the fallback for
+        # processes too short to sample: Linux carries the forking parent's RSS into it.
+        "rss_mib": (max(hwm.values()) if hwm else ru.ru_maxrss * 1024) / 2**20,
+        "ru_maxrss_mib": ru.ru_maxrss / 1024,
         "tree_mib": peak[0] / 2**20,
         "rc": proc.returncode,
     }
@@ -315,6 +330,28 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
     result["stderr"] = err.read().decode("utf-8", "replace")[-2000:]
     err.close()
     return result
+
+
+_REPORT_SUMMARY = r"""
+import json, sys
+kind, path = sys.argv[1], sys.argv[2]
+try:
+    rep = json.load(open(path))
+except (OSError, ValueError) as exc:
+    print(json.dumps({"error": f"no report ({type(exc).__name__})"})); raise SystemExit
+if kind == "bioaudit":
+    s = rep["summary"]
+    d = {"findings": s.get("findings"), "files_discovered": s.get("files_discovered"),
+         "files_analysed": s.get("files_analysed"), "not_analysed": s.get("files_skipped")}
+elif kind == "bandit":
+    d = {"findings": len(rep.get("results", [])), "files": len(rep.get("metrics", {})) - 1, "errors": len(rep.get("errors", []))}
+else:
+    d = {"findings": len(rep.get("results", [])), "files": len(rep.get("paths", {}).get("scanned", [])), "errors": len(rep.get("errors", []))}
+    skipped = rep.get("paths", {}).get("skipped") or []
+    if skipped:
+        d["skipped"] = len(skipped)
+print(json.dumps(d))
+"""
 
 
 def _interpreter_of(script: str) -> str:
@@ -363,7 +400,7 @@ class Bench:
             cmd += ["--jobs", str(jobs)]
         return cmd
 
-    def peer_cmd(self, tool: str, paths: list[str]) -> tuple[list[str], dict | None]:
+    def peer_cmd(self, tool: str, paths: list[str], root: Path) -> tuple[list[str], dict | None]:
         b = VENV / "bin"
         if tool == "bandit":
             return [str(b / "bandit"), "-r", *paths, "-q", "-f", "json", "-o", str(WORK / "bandit.json")], None
@@ -372,7 +409,10 @@ class Bench:
             env["GIT_CEILING_DIRECTORIES"] = str(CORPUS)  # corpora sit in a gitignored dir of this repo
             env["SEMGREP_SEND_METRICS"] = "off"
             cmd = [str(b / "semgrep"), "scan", "--config", str(SEMGREP_RULES), "--json", "-o", str(WORK / "semgrep.json"),
-                   "--metrics", "off", "--disable-version-check", "--jobs", "2", "-q", "--max-target-bytes", "0", *paths]
+                   "--metrics", "off", "--disable-version-check", "--jobs", "2", "-q", "--max-target-bytes", "0",
+                   # without --project-root semgrep ignores the empty .semgrepignore in the
+                   # corpus root and skips tests/ and test/ (686 files of the main corpus)
+                   "--project-root", str(root), *paths]
             return cmd, env
         if tool == "pylint":
             return [str(b / "pylint"), "--disable=all", "--enable=unused-import", "-j", "2", "--recursive=y",
@@ -424,7 +464,7 @@ class Bench:
                 else:
                     if not str(self.tools.get(label, "")).replace(".", "").isdigit():
                         continue
-                    cmd, env = self.peer_cmd(label, paths)
+                    cmd, env = self.peer_cmd(label, paths, root)
                 if label.startswith("bioaudit") and self.out_json.exists():
                     self.out_json.unlink()
                 log(f"{name} rep {rep + 1}: {label}")
@@ -441,24 +481,22 @@ class Bench:
         return {"name": name, "paths": paths, "info": info, "cells": cells}
 
     def _detail(self, label: str, res: dict) -> dict:
-        d: dict = {}
+        """Findings and file counts from the tool's report, read by a child process: loading
+        a large report (bandit's is ~100 MB on the main corpus) into this process would
+        inflate the RSS every later child inherits at fork."""
+        if label.startswith("bioaudit"):
+            path, kind = self.out_json, "bioaudit"
+        elif label in ("bandit", "semgrep"):
+            path, kind = WORK / f"{label}.json", label
+        else:
+            return {}
+        proc = subprocess.run([sys.executable, "-c", _REPORT_SUMMARY, kind, str(path)], capture_output=True, text=True)
         try:
-            if label.startswith("bioaudit"):
-                rep = json.loads(self.out_json.read_text())
-                s = rep["summary"]
-                d = {"findings": s.get("findings"), "files_discovered": s.get("files_discovered"),
-                     "files_analysed": s.get("files_analysed"), "not_analysed": s.get("files_skipped")}
-            elif label == "bandit":
-                rep = json.loads((WORK / "bandit.json").read_text())
-                d = {"findings": len(rep.get("results", [])), "files": len(rep.get("metrics", {})) - 1,
-                     "errors": len(rep.get("errors", []))}
-            elif label == "semgrep":
-                rep = json.loads((WORK / "semgrep.json").read_text())
-                d = {"findings": len(rep.get("results", [])), "files": len(rep.get("paths", {}).get("scanned", [])),
-                     "errors": len(rep.get("errors", []))}
-                (WORK / "semgrep.json").unlink()
-        except (OSError, ValueError, KeyError) as exc:
-            d = {"error": f"no report ({type(exc).__name__}); rc {res['rc']}: {res['stderr'][-300:]}"}
+            d = json.loads(proc.stdout)
+        except ValueError:
+            d = {"error": f"no report; rc {res['rc']}: {res['stderr'][-300:]}"}
+        if kind != "bioaudit" and path.exists():
+            path.unlink()
         return d
 
     # -- pre-commit ---------------------------------------------------------------
@@ -540,7 +578,7 @@ def table(rows: list[dict], tools: dict) -> str:
         notes = []
         if "findings" in d:
             notes.append(f"{d['findings']} findings")
-        for k in ("files_analysed", "files", "errors", "not_analysed"):
+        for k in ("files_analysed", "files", "skipped", "errors", "not_analysed"):
             if d.get(k) not in (None, 0) or k == "files_analysed" and k in d:
                 notes.append(f"{k.replace('_', ' ')} {d[k]}")
         if "error" in d:

@@ -126,13 +126,11 @@ def test_unknown_coding_cookie(good_project):
     assert_not_analysed(root, "klingon.py", {"decode-error"}, r"klingon")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (README vs behaviour): README says files with invalid encodings are listed as not analysed; a UTF-16 file is only 'screened' (the import regex never matches UTF-16 bytes)")
 def test_utf16_bom(good_project):
     root = good_project({"utf16.py": "import face_recognition\nx = 1\n".encode("utf-16")})
     assert_not_analysed(root, "utf16.py", {"decode-error", "binary"}, r"UTF-16")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a UTF-8 BOM before a first-line face import hides the file from the relevance screen (runner._IMPORT_LINE/import_regex anchor at ^ and the BOM bytes precede `import`), so it is 'screened' and its findings are lost")
 def test_utf8_bom_first_line_import(good_project):
     data = b"\xef\xbb\xbf" + GOOD_SOURCE.encode()
     root = good_project({"bom.py": data})
@@ -224,7 +222,6 @@ def test_compiled_bytecode_named_py(good_project, tmp_path):
     assert_not_analysed(root, "compiled.py", {"binary", "null-bytes", "decode-error"})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (README vs behaviour): README says binary files are listed as not analysed; a binary .py without an import line is only counted as 'screened'")
 def test_plain_binary_file_is_listed(good_project):
     root = good_project({"photo.py": PNG + bytes(range(256)) * 16})
     assert_not_analysed(root, "photo.py", {"binary"}, r"PNG")
@@ -299,7 +296,6 @@ def test_memory_limit_leaves_room_for_a_normal_scan(good_project):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS and sparse files")
-@pytest.mark.xfail(strict=True, reason="BUG: runner.scan step 2 reads every discovered file whole (path.read_bytes()) before read_source's MAX_BYTES check; a 4 GB sparse .py (4 KB on disk) -> 'internal error: MemoryError', no report; 1 GB costs 1.1 GB RSS and ~20 s")
 def test_sparse_huge_file_is_refused_without_reading_it(good_project):
     root = good_project({})
     with open(root / "sparse.py", "wb") as fh:
@@ -434,7 +430,10 @@ def test_special_files_named_py_do_not_hang(good_project):
     os.symlink("/dev/urandom", root / "random.py")
     sock = socket.socket(socket.AF_UNIX)
     try:
-        sock.bind(str(root / "sock.py"))
+        try:
+            sock.bind(str(root / "sock.py"))
+        except OSError:  # AF_UNIX paths are limited to ~100 bytes; a long TMPDIR is fine without it
+            pass
         _, report = scan(root, timeout=60)
         analysed_paths = {f["path"] for f in report["findings"]}
         assert analysed_paths == {"good.py"}
@@ -454,7 +453,6 @@ def test_missing_path_is_named(good_project):
     assert "missing.py" in run.stderr and "nope" in run.stderr, run
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (issue 6: other files still scanned): any missing PATH aborts before scanning (cli.cmd_scan returns 2 with no report) instead of reporting the missing path and scanning the rest")
 def test_missing_path_other_paths_still_scanned(good_project):
     root = good_project({})
     run = run_bioaudit("scan", "good.py", "missing.py", "--format", "json", cwd=root)
@@ -504,7 +502,6 @@ def test_file_names(good_project, key):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="needs a file system that accepts non-UTF-8 names")
-@pytest.mark.xfail(strict=True, reason="BUG: a file whose name is not valid UTF-8 (b'bad\\xff\\xfename.py') makes every format fail with 'internal error: UnicodeEncodeError: surrogates not allowed', exit 2, no report")
 def test_file_name_not_valid_utf8_is_reported(good_project):
     """Linux file names are bytes; one that is not UTF-8 must not break the report."""
     root = good_project({})
@@ -519,7 +516,6 @@ def test_file_name_not_valid_utf8_is_reported(good_project):
     assert len(report["findings"]) == len(GOOD_FINDINGS) + 1  # bad-name file reported too
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: terminal escape injection: the text report prints file names raw, so a name holding ESC sequences (or a newline) reaches the reviewer's terminal / forges report lines")
 @pytest.mark.parametrize("name", ["esc\x1b[2J\x1b[8mhidden.py", "forged\ngood.py:1:1 BIO000 all clear.py"], ids=["escape", "newline"])
 def test_text_report_neutralises_control_characters_in_file_names(good_project, name):
     root = good_project({name: FACE_HEADER})
@@ -528,7 +524,6 @@ def test_text_report_neutralises_control_characters_in_file_names(good_project, 
     assert not any(line.startswith("good.py:1:1 BIO000") for line in run.text.splitlines()), run
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: terminal escape injection: the text report prints source snippets raw; ESC sequences in a scanned line (clear screen, conceal, OSC title) reach the reviewer's terminal")
 def test_text_report_neutralises_control_characters_in_snippets(good_project):
     source = GOOD_SOURCE.replace('"x %s"', '"\x1b]0;pwned\x07\x1b[2J\x1b[8m %s"')
     root = good_project({"snippet.py": source})
@@ -560,11 +555,12 @@ def test_timeout_per_file_has_a_documented_default():
 @pytest.mark.skipif(not has_option("--timeout-per-file"), reason="--timeout-per-file is not implemented yet")
 def test_timeout_per_file_stops_a_pathological_file(good_project):
     root = good_project({"slow.py": _slow_file()})
-    started = time.monotonic()
-    run = run_bioaudit("scan", ".", "--format", "json", "--timeout-per-file", "2", cwd=root, timeout=120)
-    elapsed = time.monotonic() - started
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run = run_bioaudit("scan", ".", "--format", "json", "--no-cache", "--timeout-per-file", "2", cwd=root, timeout=300)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)  # not wall time: CI machines are busy
     assert_clean_stderr(run)
-    assert elapsed < 15, f"took {elapsed:.1f}s with --timeout-per-file 2"
+    assert cpu < 12, f"used {cpu:.1f} s of CPU with --timeout-per-file 2"
     report = run.json()
     assert findings_of(report, "good.py") >= GOOD_FINDINGS
     reported = [e for e in report["not_analysed"] if e["path"] == "slow.py" and re.search(r"time", e["reason"] + e["detail"], re.I)]

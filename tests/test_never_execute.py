@@ -208,7 +208,6 @@ def test_in_process_scan_adds_nothing_to_sys_path_or_sys_modules(marker_repo):
     assert_tree_untouched(root, before)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `python -m bioaudit scan .` run inside an untrusted repository loads `bioaudit.rules` entry points from a *.dist-info directory in the scanned tree (cwd is sys.path[0]) and imports the tree's module: arbitrary code execution")
 def test_python_dash_m_inside_the_tree_loads_no_plugin_from_it(marker_repo):
     root, markers, _ = marker_repo
     env = cli_env()
@@ -222,6 +221,11 @@ def test_python_dash_m_inside_the_tree_loads_no_plugin_from_it(marker_repo):
 
 
 # -- the analysis cache lives in the scanned tree ------------------------------------------------
+#
+# A repository can ship its own `.bioaudit_cache/`. The attacker knows everything the entry
+# keys are made of (bioaudit's version, the config, the files' contents) and can run
+# bioaudit on the repository themselves, so every test plays both sides: the attacker
+# prepares entries with their own key directory, the victim scans a fresh copy with another.
 
 
 class _Payload:
@@ -234,68 +238,161 @@ class _Payload:
         return (exec, (f"open({str(self.marker)!r}, 'w').write('ran')",))
 
 
-def _plant_cache(root: Path, payload: bytes) -> int:
-    """Pre-compute the cache entries as an attacker can (the keys depend only on bioaudit's
-    version, config and the files' contents, all of which the attacker knows), then replace
-    their contents."""
-    proc = run_bioaudit("scan", ".", "--format", "json", cwd=root)
-    assert proc.returncode in (0, 1), proc
-    entries = list((root / ".bioaudit_cache").rglob("*.pickle"))
-    for entry in entries:
-        magic = entry.read_bytes().split(b"\n", 1)[0] + b"\n"
-        entry.write_bytes(magic + payload)
-    return len(entries)
+def _keyed_env(key_dir: Path) -> dict[str, str]:
+    return cli_env(BIOAUDIT_KEY_DIR=str(key_dir), XDG_CACHE_HOME=str(key_dir))
 
 
-@pytest.mark.skipif(not has_option("--no-cache"), reason="no analysis cache")
-@pytest.mark.xfail(strict=True, reason="BUG (critical): the cache is read from .bioaudit_cache/ inside the scanned tree with pickle.loads; a repository that ships a crafted entry (keys are predictable) runs arbitrary code on the reviewer's machine")
-def test_cache_planted_in_the_repository_is_never_unpickled(tmp_path):
+def _attacker_entries(root: Path, key_dir: Path) -> list[Path]:
+    run = run_bioaudit("scan", ".", "--format", "json", cwd=root, env=_keyed_env(key_dir))
+    assert run.returncode in (0, 1), run
+    entries = sorted(p for p in (root / ".bioaudit_cache").rglob("*") if p.is_file() and p.name != ".gitignore")
+    assert entries, "the attacker's scan wrote no cache entry"
+    return entries
+
+
+def _forge(entry: Path, payload: bytes, key_dir: Path) -> None:
+    """Rewrite `entry` around `payload` in the entry format the attacker's own bioaudit
+    wrote: same header; a MAC made with the attacker's key if the format has one."""
+    import hashlib
+    import hmac
+
+    from bioaudit.engine import cache as cache_module
+
+    magic = getattr(cache_module, "MAGIC", entry.read_bytes().split(b"\n", 1)[0] + b"\n")
+    keys = [p for p in key_dir.rglob("*") if p.is_file()]
+    mac = hmac.new(keys[0].read_bytes(), payload, hashlib.sha256).digest() if keys else b""
+    entry.write_bytes(magic + mac + payload)
+
+
+def _repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
     (root / "app.py").write_text(FACE + "enc = face_recognition.face_encodings(img)[0]\n", encoding="utf-8")
-    marker = tmp_path / "cache-pwned"
-    assert _plant_cache(root, pickle.dumps(_Payload(marker))) >= 1
-    # the victim: a fresh shell, a fresh checkout of the repository (with its .bioaudit_cache)
+    return root
+
+
+def _victim_scan(root: Path, tmp_path: Path):
     victim = tmp_path / "victim"
     shutil.copytree(root, victim, symlinks=True)
-    run = run_bioaudit("scan", ".", "--format", "json", cwd=victim)
-    assert not marker.exists(), "a cache entry shipped with the scanned repository was unpickled (code ran)"
-    assert run.returncode == 1, run
+    return run_bioaudit("scan", ".", "--format", "json", cwd=victim, env=_keyed_env(tmp_path / "victim-keys"))
 
 
 @pytest.mark.skipif(not has_option("--no-cache"), reason="no analysis cache")
-@pytest.mark.xfail(strict=True, reason="BUG: a repository can ship .bioaudit_cache/ entries that say 'nothing found' (a pickled empty UnitOutcome under the predictable key) and the scan trusts them: findings hidden")
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed-with-the-attackers-key"])
+def test_cache_planted_in_the_repository_is_never_unpickled(tmp_path, signed):
+    root = _repo(tmp_path)
+    attacker_keys = tmp_path / "attacker-keys"
+    marker = tmp_path / "cache-pwned"
+    for entry in _attacker_entries(root, attacker_keys):
+        _forge(entry, pickle.dumps(_Payload(marker)), attacker_keys if signed else tmp_path / "no-keys")
+    run = _victim_scan(root, tmp_path)
+    assert not marker.exists(), "a cache entry shipped with the scanned repository was unpickled (code ran)"
+    assert run.returncode == 1, run
+    assert [(f["rule_id"], f["line"]) for f in run.json()["findings"]] == [("BIO001", 2)]
+
+
+@pytest.mark.skipif(not has_option("--no-cache"), reason="no analysis cache")
 def test_cache_planted_in_the_repository_cannot_hide_findings(tmp_path):
+    """A well-formed entry saying "nothing found" (an empty UnitOutcome) is not trusted."""
     from bioaudit.engine.facts import ProjectFacts
     from bioaudit.engine.runner import UnitOutcome
 
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    (root / "app.py").write_text(FACE + "enc = face_recognition.face_encodings(img)[0]\n", encoding="utf-8")
+    root = _repo(tmp_path)
     clean = run_bioaudit("scan", ".", "--format", "json", "--no-cache", cwd=root).json()
     assert clean["findings"]
-    _plant_cache(root, pickle.dumps(UnitOutcome(ProjectFacts(), ["app.py"], [], [])))
-    victim = tmp_path / "victim"
-    shutil.copytree(root, victim, symlinks=True)
-    run = run_bioaudit("scan", ".", "--format", "json", cwd=victim)
+    attacker_keys = tmp_path / "attacker-keys"
+    for entry in _attacker_entries(root, attacker_keys):
+        _forge(entry, pickle.dumps(UnitOutcome(ProjectFacts(), ["app.py"], [], [])), attacker_keys)
+    run = _victim_scan(root, tmp_path)
     assert [(f["rule_id"], f["line"]) for f in run.json()["findings"]] == [(f["rule_id"], f["line"]) for f in clean["findings"]]
 
 
 @pytest.mark.skipif(not has_option("--no-cache"), reason="no analysis cache")
-@pytest.mark.xfail(strict=True, reason="BUG: a .bioaudit_cache symlink planted in the scanned repository makes bioaudit write its cache (.gitignore, <kk>/<key>.pickle) into the directory it points at, anywhere on the reviewer's disk")
-def test_cache_directory_symlinked_out_of_the_tree_is_not_written_through(tmp_path):
-    """A repository whose .bioaudit_cache is a symlink must not make bioaudit write
-    elsewhere on the reviewer's disk."""
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    (root / "app.py").write_text(FACE + "enc = face_recognition.face_encodings(img)[0]\n", encoding="utf-8")
+@pytest.mark.xfail(strict=True, reason="BUG: with XDG_CACHE_HOME (or BIOAUDIT_KEY_DIR) inside the scanned checkout, e.g. a CI job caching $PWD/.cache, the repository ships .cache/bioaudit/cache-key and entries signed with it, and they are unpickled. A 0644 key fails secret_key()'s checks but the FileExistsError fallback returns it anyway; a 0600 key (tarball) passes them, the owner being the extracting user")
+@pytest.mark.parametrize("mode", [0o644, 0o600], ids=["git-checkout-0644", "tarball-0600"])
+def test_cache_key_is_never_taken_from_the_scanned_tree(tmp_path, mode):
+    """Even a key directory that points into the repository (a CI job with
+    XDG_CACHE_HOME=$PWD/.cache, say) must not let a shipped key sign shipped entries."""
+    root = _repo(tmp_path)
+    attacker_keys = root / ".cache"  # shipped with the repository
+    marker = tmp_path / "cache-pwned"
+    for entry in _attacker_entries(root, attacker_keys):
+        _forge(entry, pickle.dumps(_Payload(marker)), attacker_keys)
+    for key in attacker_keys.rglob("*"):
+        if key.is_file():
+            key.chmod(mode)
+    run = run_bioaudit("scan", ".", "--format", "json", cwd=root, env=_keyed_env(attacker_keys))
+    assert not marker.exists(), "a key file shipped with the repository signed a shipped cache entry"
+    assert run.returncode == 1, run
+
+
+@pytest.mark.skipif(not has_option("--no-cache"), reason="no analysis cache")
+@pytest.mark.parametrize("where", [".bioaudit_cache", ".bioaudit_cache/sub", ".bioaudit_cache/.gitignore"])
+def test_cache_paths_symlinked_out_of_the_tree_are_not_written_through(tmp_path, where):
+    """A repository whose .bioaudit_cache (or a directory or file in it) is a symlink must
+    not make bioaudit write elsewhere on the reviewer's disk."""
+    root = _repo(tmp_path)
     outside = tmp_path / "outside"
     outside.mkdir()
-    os.symlink(outside, root / ".bioaudit_cache")
-    run = run_bioaudit("scan", ".", "--format", "json", cwd=root)
+    if where == ".bioaudit_cache":
+        os.symlink(outside, root / where)
+    elif where.endswith("sub"):
+        # every two-hex-digit shard directory an entry could go to
+        (root / ".bioaudit_cache").mkdir()
+        for i in range(256):
+            os.symlink(outside, root / ".bioaudit_cache" / f"{i:02x}")
+    else:
+        (root / ".bioaudit_cache").mkdir()
+        os.symlink(outside / "planted-target", root / where)
+    run = run_bioaudit("scan", ".", "--format", "json", cwd=root, env=_keyed_env(tmp_path / "keys"))
     assert run.returncode == 1, run
     assert "Traceback" not in run.stderr
     assert sorted(p.name for p in outside.rglob("*")) == [], "bioaudit wrote through a symlink planted in the scanned tree"
+    assert [(f["rule_id"], f["line"]) for f in run.json()["findings"]] == [("BIO001", 2)]
+
+
+# -- resources an untrusted configuration can claim ----------------------------------------------
+
+
+def _children(pid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                count += 1
+    return count
+
+
+@pytest.mark.skipif(not has_option("--jobs") or not os.path.isdir("/proc"), reason="needs --jobs and /proc")
+@pytest.mark.xfail(strict=True, reason="BUG: `jobs` in the scanned repository's [tool.bioaudit] is honoured without a cap: `jobs = 64` with 74 independent modules forks 64 workers on a 2-core machine (a repository with 10,000 tiny modules and `jobs = 10000` forks 10,000)")
+def test_repository_config_cannot_fork_unbounded_workers(tmp_path):
+    import time
+
+    cap = max(4, 2 * (os.cpu_count() or 1))
+    jobs = max(64, 4 * cap)
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(f"[tool.bioaudit]\njobs = {jobs}\n", encoding="utf-8")
+    for i in range(jobs + 10):
+        (root / f"m{i:03d}.py").write_text(FACE + "enc = face_recognition.face_encodings(img)[0]\n", encoding="utf-8")
+    proc = subprocess.Popen([str(BIOAUDIT), "scan", ".", "--no-cache", "--format", "json"], cwd=root, env=cli_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    most = 0
+    try:
+        while proc.poll() is None:
+            most = max(most, _children(proc.pid))
+            time.sleep(0.005)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=60)
+    assert proc.returncode == 1
+    assert most <= cap, f"{most} worker processes for `jobs = {jobs}` from the scanned repository's config"
 
 
 # -- git, for --diff-base --------------------------------------------------------------------

@@ -9,7 +9,7 @@ import time
 from collections import deque
 from typing import Iterable
 
-from bioaudit.engine.facts import Decision, FaceCall, Fallback, ProjectFacts, SinkFlow
+from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow
 from bioaudit.engine.flow import (
     HIGH, LOW, MEDIUM, Events, FunctionAnalyzer, SinkHit, Summary, _decorator_name, _dotted,
 )
@@ -431,19 +431,49 @@ class Analysis:
                 path = None
                 if not event.consented and path_to_func is not None:
                     path = (*path_to_func, event.site.step(f"`{spec.call}` processes facial data without a consent check"))
+                arguments = dict(event.arguments)
+                region_arg = arguments.pop("__region__", "")
                 facts.face_calls.append(
                     FaceCall(
                         site=event.site, api=spec.call, category=spec.category,
                         library=spec.library, cloud=bool(lib and lib.cloud),
                         vendor=lib.vendor if lib else "", region=lib.region if lib else "",
-                        unguarded_path=path, arguments=event.arguments,
+                        unguarded_path=path, arguments=arguments,
                         guard_confidence=Confidence.HIGH,
+                        attribute_args=dict(spec.attribute_args), region_arg=region_arg,
+                        context=self._context(key),
                     )
                 )
+            for site, how, stores in events.deletions.values():
+                facts.deletions.append(Deletion(site, how, stores))
+            for site, kind, detail in events.key_uses.values():
+                facts.key_uses.append(KeyUse(site, kind, detail))
         facts.sink_flows = self._sink_flows()
         facts.decisions, facts.fallbacks = self._decisions()
         facts.face_calls.sort(key=lambda c: (c.site.path, c.site.line, c.site.column))
         return facts
+
+    def _context(self, key: str) -> frozenset:
+        """What a function's code shows beyond data flow: it reads or estimates an age, it
+        checks a guardian's consent (names in its code and its callers' conditions)."""
+        info = self.index.functions.get(key)
+        if info is None:
+            return frozenset()
+        cached = getattr(info, "_context", None)
+        if cached is not None:
+            return cached
+        k = self.knowledge
+        found = set()
+        for node in ast.walk(info.node):
+            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 40 else None
+            if not name:
+                continue
+            if "age" not in found and k.age_names.match(name):
+                found.add("age")
+            if "guardian" not in found and k.guardian_names.match(name):
+                found.add("guardian")
+        info._context = frozenset(found)
+        return info._context
 
     def _sink_flows(self) -> list[SinkFlow]:
         merged: dict[str, SinkFlow] = {}

@@ -42,6 +42,12 @@ class FaceCall:
     unguarded_path: tuple[Step, ...] | None = None
     guard_confidence: Confidence = Confidence.HIGH
     arguments: dict = field(default_factory=dict)  # literal keyword/positional values of interest
+    # catalog: keyword -> values that enable attribute inference (race, emotion, age, ...)
+    attribute_args: dict = field(default_factory=dict)
+    region_arg: str = ""  # processing region named in the client's constructor, if literal
+    # what the enclosing function's code shows, for rules that need context:
+    # "age" (reads or estimates an age), "guardian" (checks a guardian/parental consent)
+    context: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,25 @@ class SinkFlow:
     confidence: Confidence
     encrypted_kinds: frozenset[str] = frozenset()  # kinds that arrive encrypted
     details: dict = field(default_factory=dict)  # sink-specific facts (store key, url, ...)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A call that deletes, expires or purges stored data (a retention path)."""
+
+    site: Site
+    how: str  # the call ("os.remove", "redis.Redis.delete", "DELETE FROM faces", ...)
+    stores: frozenset[str]  # store keys it touches ("faces.pkl", "table:faces"); empty if unknown
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    """Where encryption keys come from: a literal in the source, or generated key material
+    that reaches a sink (stored beside what it encrypts)."""
+
+    site: Site
+    kind: str  # "literal-key" | "key-stored"
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +110,8 @@ class ProjectFacts:
     sink_flows: list[SinkFlow] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     fallbacks: list[Fallback] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
+    key_uses: list[KeyUse] = field(default_factory=list)
 
     def merge(self, other: "ProjectFacts") -> None:
         """Add the facts of another, independently analysed part of the project."""
@@ -92,3 +119,5 @@ class ProjectFacts:
         self.sink_flows.extend(other.sink_flows)
         self.decisions.extend(other.decisions)
         self.fallbacks.extend(other.fallbacks)
+        self.deletions.extend(other.deletions)
+        self.key_uses.extend(other.key_uses)

@@ -94,6 +94,8 @@ class Events:
     actions: dict = field(default_factory=dict)  # site key -> ActionEvent
     decisions: dict = field(default_factory=dict)  # label -> (Site, api)
     fallbacks: dict = field(default_factory=dict)  # label -> (Site, how)
+    deletions: dict = field(default_factory=dict)  # site key -> (Site, how, stores)
+    key_uses: dict = field(default_factory=dict)  # site key -> (Site, kind, detail)
 
 
 # -- state -----------------------------------------------------------------------------
@@ -1131,6 +1133,10 @@ class FunctionAnalyzer:
     # Calls into libraries ----------------------------------------------------------------
     def external_call(self, qualname: str, call: "_Call", st: State) -> Val:
         k = self.k
+        if call.method in ("tls_set", "tls_set_context") and isinstance(call.node.func, ast.Attribute) and isinstance(call.node.func.value, ast.Name):
+            name = call.node.func.value.id
+            current = st.env.get(name, call.receiver)
+            st.env[name] = current.replace(types=current.types | {"tls:on"})
         result = EMPTY
         handled = False
         specs = k.apis.get(qualname)
@@ -1148,7 +1154,16 @@ class FunctionAnalyzer:
             if not any(kw in call.kwargs for kw in sink.unless_keywords):
                 data = self._select(call, sink.data)
                 target = self._select(call, sink.target)
-                self.sink(call.node, qualname, sink.category, data, st, details={"store": _store_key(target), "target": target.const})
+                details = {"store": _store_key(target) if sink.category == "storage" else None, "target": target.const}
+                if sink.category == "network":
+                    details["url"] = target.const
+                    verify = call.kwargs.get("verify")
+                    if verify is not None:
+                        details["verify"] = _literal(next(k.value for k in call.node.keywords if k.arg == "verify"))
+                    details["receiver_types"] = sorted(call.receiver.types)
+                if "ex" in call.kwargs or "px" in call.kwargs or qualname.endswith(("setex", "psetex")):
+                    details["ttl"] = True
+                self.sink(call.node, qualname, sink.category, data, st, details=details)
             handled = True
         if k.log_calls.match(qualname) and "." in qualname or qualname == "builtins.print":
             data = combine([*call.args, *call.kwargs.values()])
@@ -1178,6 +1193,16 @@ class FunctionAnalyzer:
         if qualname.startswith("builtins.") and qualname[9:] in _STRINGISH + ("list", "tuple", "dict", "set", "bytes", "bytearray", "sorted", "reversed", "iter", "next", "zip", "enumerate", "map", "filter", "min", "max", "sum", "abs", "round", "float", "int"):
             data = combine([*call.args, *call.kwargs.values()])
             return data.clean() if qualname[9:] in ("int", "float", "round", "abs", "sum") and not (data.kinds & {"template"}) else data
+        if k.deletions.match(qualname) or (call.method and k.deletion_methods.match(call.method)):
+            self._deletion(call, qualname, st)
+        if qualname in k.key_sources:
+            result = join(result, source("key", self.step(call.node, f"key material from `{_short(qualname)}`")))
+            handled = True
+        if qualname in k.key_takers and call.node.args:
+            first = call.node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, (str, bytes)) or call.args[0].const is not None:
+                site = self.site(call.node)
+                self.events.key_uses[self.skey(call.node)] = (site, "literal-key", _short(qualname))
         # Vocabulary leaves ------------------------------------------------------------------
         if not handled and k.consent_functions.match(qualname):
             if call.statement:
@@ -1210,6 +1235,9 @@ class FunctionAnalyzer:
         result = EMPTY
         if spec.category == "load":
             types = frozenset({f"inst:{spec.returns_type}"}) if spec.returns_type else frozenset()
+            region = self._region(spec, call)
+            if region:
+                types = types | {f"region:{region}"}
             result = Val(types=types)
             if spec.keeps_taint:
                 result = join(result, combine([call.receiver, *call.args, *call.kwargs.values()]).data_only())
@@ -1227,6 +1255,9 @@ class FunctionAnalyzer:
             key = self.skey(node)
             previous = self.events.face_calls.get(key)
             consented = st.consented if previous is None else (previous.consented and st.consented)
+            region = next((t[7:] for t in sorted(call.receiver.types) if t.startswith("region:")), "")
+            if region:
+                arguments = {**arguments, "__region__": region}
             self.events.face_calls[key] = FaceEvent(site, spec, consented, arguments)
             # Images passed to a face API are face images from here on.
             for index in spec.image_args:
@@ -1254,6 +1285,18 @@ class FunctionAnalyzer:
         if spec.taints_receiver and isinstance(node.func, ast.Attribute):
             self._mutate(node.func.value, source(spec.taints_receiver, self.step(node, f"{spec.taints_receiver} stored in the model by `{_short(spec.call)}`")), st)
         return result
+
+    def _region(self, spec: ApiSpec, call: "_Call") -> str:
+        where = spec.region_arg
+        if not where:
+            return ""
+        index = where.get("arg")
+        if index is not None and index < len(call.args) and call.args[index].const:
+            return call.args[index].const
+        keyword = where.get("keyword")
+        if keyword and keyword in call.kwargs and call.kwargs[keyword].const:
+            return call.kwargs[keyword].const
+        return ""
 
     def _mark_image(self, arg: ast.expr, st: State, spec: ApiSpec) -> None:
         step = self.step(arg, f"image passed to `{_short(spec.call)}`")
@@ -1320,6 +1363,19 @@ class FunctionAnalyzer:
                 out = join(out, call.kwargs[item])
         return out
 
+    def _deletion(self, call: "_Call", how: str, st: State) -> None:
+        stores = set()
+        for value in (*call.args, *call.kwargs.values(), call.receiver):
+            key = _store_key(value) if value.const or value.store else None
+            if key:
+                stores.add(key)
+        for t in call.receiver.types:
+            if t.startswith(("pinst:", "manager:", "managerop:")):
+                cls = self.a.index.classes.get(t.split(":", 1)[1].rsplit(".", 1)[0] if t.startswith("managerop:") else t.split(":", 1)[1])
+                if cls is not None:
+                    stores.add(f"table:{cls.qualname}")
+        self.events.deletions[self.skey(call.node)] = (self.site(call.node), how, frozenset(stores))
+
     def _sql_call(self, call: "_Call", st: State, receiver_name: str | None) -> None:
         """`cursor.execute(SQL, params)`: a write stores the parameters; a read of a table
         that facial data was written to makes the cursor hold that data."""
@@ -1328,6 +1384,9 @@ class FunctionAnalyzer:
         table = _sql_table(sql)
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
         label = f"{receiver_name}.{call.method}" if receiver_name else (call.method or "execute")
+        if re.match(r"(?i)^\s*(delete|truncate|drop)\b", sql):
+            self.events.deletions[self.skey(node)] = (self.site(node), sql.split("\n")[0][:80], frozenset({f"table:{table}"} if table else ()))
+            return
         if self.k.sql_write.match(sql):
             data = combine([*call.args[1:], *(v for k, v in call.kwargs.items() if k in ("params", "parameters", "args", "vars"))])
             self.sink(node, label, "storage", data, st, details={"store": f"table:{table}" if table else None, "sql": sql})
@@ -1353,6 +1412,8 @@ class FunctionAnalyzer:
             if method in k.logger_methods and receiver_name and k.logger_names.match(receiver_name):
                 self.sink(node, f"{receiver_name}.{method}", "log", data, st)
                 return EMPTY
+            if k.deletion_methods.match(method):
+                self._deletion(call, f"{receiver_name}.{method}" if receiver_name else method, st)
             if method in k.storage_methods:
                 self.sink(node, f"{receiver_name}.{method}" if receiver_name else method, "storage", data, st, details={"store": f"collection:{receiver_name}"})
                 return EMPTY
@@ -1402,6 +1463,8 @@ class FunctionAnalyzer:
         site = self.site(node)
         if category in ("storage", "network") and details.get("store") and (raw or flat.sealed):
             self.a.write_state(("store", details["store"]), flat.with_step(self.step(node, f"written to `{details['store']}`")), self)
+        if "key" in raw and (flat.sealed or raw & RAW_KINDS) and category == "storage":
+            self.events.key_uses[self.skey(node)] = (site, "key-stored", sink)
         if not (raw or flat.sealed or flat.params or flat.sealed_params):
             return
         self.a.sink_sites[sink_id] = (site, sink, category, details)

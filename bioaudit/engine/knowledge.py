@@ -231,6 +231,15 @@ class Knowledge:
         self.orm_bases = Globs(orm.get("bases", ()))
         self.encrypted_fields = Globs(orm.get("encrypted-fields", ()))
         self.orm_create_methods = frozenset(orm.get("create-methods", ()))
+        retention = vocab.get("retention", {})
+        self.deletions = Globs(retention.get("functions", ()))
+        self.deletion_methods = Globs(retention.get("methods", ()))
+        keys = sinks.get("keys", {})
+        self.key_sources = frozenset(keys.get("sources", ()))
+        self.key_takers = frozenset(keys.get("takers", ()))
+        context = vocab.get("context", {})
+        self.age_names = Globs(context.get("age", ()))
+        self.guardian_names = Globs(context.get("guardian", ()))
 
         self._roots = self._import_roots()
         self._canonical: dict[str, str] = {}
