@@ -443,8 +443,11 @@ def test_select_ignore_precedence():
     assert not is_selected("BIO004", cfg)
     # ignore wins ties
     assert not is_selected("BIO004", Config(select=["BIO004"], ignore=["BIO004"]))
+    # the default selects every rule that is on by default, a plugin's included
+    assert is_selected("XYZ100", Config())
+    assert is_selected("XYZ100", Config(select=["ALL"], ignore=["BIO"]))
+    assert not is_selected("XYZ100", Config(select=["BIO"]))
     # nothing selected -> off
-    assert not is_selected("XYZ100", Config())
     assert not is_selected("BIO001", Config(select=[]))
 
 
@@ -528,7 +531,7 @@ def test_merge_cli_overrides_win_and_none_keeps_config():
 
 
 def test_merge_cli_extend_select_and_ignore():
-    merged = merge_cli(Config(ignore=["BIO003"]), extend_ignore=["BIO004"], extend_select=["BIO010"])
+    merged = merge_cli(Config(select=["BIO"], ignore=["BIO003"]), extend_ignore=["BIO004"], extend_select=["BIO010"])
     assert merged.ignore == ["BIO003", "BIO004"]
     assert merged.select == ["BIO", "BIO010"]
 

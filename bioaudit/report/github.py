@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from bioaudit.model import ScanResult, Severity
 from bioaudit.report import ruledoc
-from bioaudit.report.json_report import sorted_findings
+from bioaudit.report.json_report import sorted_diagnostics, sorted_findings
 
 COMMANDS = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
 
@@ -49,7 +49,7 @@ def render(result: ScanResult, *, catalog: Any, frameworks: Sequence[str] | None
         lines.append(f"::{COMMANDS[finding.severity]} {prop_text}::{escape_data(message)}")
     # Problems with the scan itself (bad suppressions, plugin or rule errors) are
     # annotations too, so a failing gate says why.
-    for diag in result.diagnostics:
+    for diag in sorted_diagnostics(result):
         props = [("title", f"bioaudit {diag.code}")]
         if diag.path:
             props.insert(0, ("file", diag.path))
