@@ -334,11 +334,7 @@ DEEP = {
 }
 _EMPTY_DETAIL = "BUG: the parser's MemoryError for deep unary/lambda/conditional nesting is listed as parse-error with an empty detail (no clear message)"
 _ANALYSIS_ERROR = "BUG: deep left-recursive chains parse but the analysis gives up: an error diagnostic 'analysis-error ... nested too deeply to analyse' (exit 2) instead of a not-analysed entry (exit 1), and the file's other findings are lost"
-DEEP_XFAIL = {
-    "unary-minus": _EMPTY_DETAIL, "not": _EMPTY_DETAIL, "lambdas": _EMPTY_DETAIL, "conditional": _EMPTY_DETAIL,
-    "binop-chain": _ANALYSIS_ERROR, "attribute-chain": _ANALYSIS_ERROR, "subscript-chain": _ANALYSIS_ERROR,
-    "method-chain": _ANALYSIS_ERROR,
-}
+DEEP_XFAIL: dict[str, str] = {}  # both bugs fixed: kept empty so a regression gets a reason
 
 
 @pytest.mark.parametrize(
@@ -588,7 +584,6 @@ ESCAPES_IN_SOURCE = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: terminal escape injection: `scan --show-suppressed` prints the suppression comment's reason raw (ESC sequences from the scanned file reach the terminal)")
 def test_text_report_neutralises_control_characters_in_suppression_reasons(good_project):
     root = good_project({"esc.py": ESCAPES_IN_SOURCE})
     run = run_bioaudit("scan", ".", "--show-suppressed", cwd=root)
@@ -597,7 +592,6 @@ def test_text_report_neutralises_control_characters_in_suppression_reasons(good_
     assert "\x1b" not in run.text and "\x1b" not in run.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: terminal escape injection: `bioaudit report .` writes Markdown to stdout with snippets and suppression reasons raw (ESC sequences from the scanned file reach the terminal)")
 def test_markdown_audit_report_on_stdout_has_no_raw_control_characters(good_project):
     root = good_project({"esc.py": ESCAPES_IN_SOURCE})
     run = run_bioaudit("report", ".", cwd=root)

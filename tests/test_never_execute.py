@@ -308,7 +308,6 @@ def test_cache_planted_in_the_repository_cannot_hide_findings(tmp_path):
 
 
 @pytest.mark.skipif(not has_option("--no-cache"), reason="no analysis cache")
-@pytest.mark.xfail(strict=True, reason="BUG: with XDG_CACHE_HOME (or BIOAUDIT_KEY_DIR) inside the scanned checkout, e.g. a CI job caching $PWD/.cache, the repository ships .cache/bioaudit/cache-key and entries signed with it, and they are unpickled. A 0644 key fails secret_key()'s checks but the FileExistsError fallback returns it anyway; a 0600 key (tarball) passes them, the owner being the extracting user")
 @pytest.mark.parametrize("mode", [0o644, 0o600], ids=["git-checkout-0644", "tarball-0600"])
 def test_cache_key_is_never_taken_from_the_scanned_tree(tmp_path, mode):
     """Even a key directory that points into the repository (a CI job with
@@ -369,7 +368,6 @@ def _children(pid: int) -> int:
 
 
 @pytest.mark.skipif(not has_option("--jobs") or not os.path.isdir("/proc"), reason="needs --jobs and /proc")
-@pytest.mark.xfail(strict=True, reason="BUG: `jobs` in the scanned repository's [tool.bioaudit] is honoured without a cap: `jobs = 64` with 74 independent modules forks 64 workers on a 2-core machine (a repository with 10,000 tiny modules and `jobs = 10000` forks 10,000)")
 def test_repository_config_cannot_fork_unbounded_workers(tmp_path):
     import time
 

@@ -15,10 +15,11 @@ from bioaudit.engine.flow import (
 )
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex
 from bioaudit.engine.knowledge import RAW_KINDS, Knowledge
-from bioaudit.engine.values import EMPTY, Val, gate_labels, join
+from bioaudit.engine.values import EMPTY, Val, bounded, gate_labels, join
 from bioaudit.model import Confidence, Step
 
 MAX_ROUNDS_PER_FUNCTION = 12
+DEEP = "expressions nested too deeply to analyse"
 
 
 class Analysis:
@@ -198,7 +199,7 @@ class Analysis:
             self.timed_out.add(module)
         except RecursionError:
             summary, events = Summary(), Events()
-            self.errors.append((info, "expressions nested too deeply to analyse"))
+            self.errors.append((info, DEEP))
         except Exception as exc:  # one function's analysis bug must not stop the scan
             summary, events = Summary(), Events()
             self.errors.append((info, f"{type(exc).__name__}: {exc}"))
@@ -239,6 +240,7 @@ class Analysis:
                 analyzer.param_state.add((p, key))
             value = value.replace(params=frozenset(), sealed_params=frozenset())
         value = value.replace(gates=frozenset()) if value.gates and key[0] != "global" else value
+        value = bounded(value)
         if self._run_writes is not None:
             previous = self._run_writes.get(key)
             self._run_writes[key] = value if previous is None else join(previous, value)

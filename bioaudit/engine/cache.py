@@ -27,19 +27,42 @@ _MAC_SIZE = 32
 _EPHEMERAL_KEY: bytes | None = None
 
 
-def secret_key() -> bytes:
-    """The per-user cache key, created on first use with owner-only permissions. Where no
-    private place exists, a per-process key: the cache then works only within one run."""
+def _ephemeral() -> bytes:
     global _EPHEMERAL_KEY
+    if _EPHEMERAL_KEY is None:
+        _EPHEMERAL_KEY = secrets.token_bytes(32)
+    return _EPHEMERAL_KEY
+
+
+def _trusted_key(path: Path) -> bytes | None:
+    try:
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o077 or info.st_uid != os.getuid():
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if len(data) >= 32 else None
+
+
+def secret_key(scan_root: Path | None = None) -> bytes:
+    """The per-user cache key, created on first use with owner-only permissions. A key
+    that lives inside the scanned tree (a CI job whose XDG_CACHE_HOME is `$PWD/.cache`)
+    could have come with the repository, so it is never used: the cache then works only
+    within one run, as it does where no private place exists."""
     base = os.environ.get("BIOAUDIT_KEY_DIR") or os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = Path(base) / "bioaudit" / "cache-key"
-    try:
-        data = path.read_bytes()
-        info = path.lstat()
-        if len(data) >= 32 and stat.S_ISREG(info.st_mode) and not info.st_mode & 0o077 and info.st_uid == os.getuid():
-            return data
-    except OSError:
-        pass
+    if scan_root is not None:
+        try:
+            real = path.parent.resolve()
+            root = scan_root.resolve()
+            if real == root or root in real.parents:
+                return _ephemeral()
+        except OSError:
+            return _ephemeral()
+    key = _trusted_key(path)
+    if key is not None:
+        return key
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = secrets.token_bytes(32)
@@ -48,17 +71,10 @@ def secret_key() -> bytes:
             handle.write(key)
         return key
     except FileExistsError:
-        try:
-            data = path.read_bytes()
-            if len(data) >= 32:
-                return data
-        except OSError:
-            pass
+        # another process created it meanwhile: the same checks apply
+        return _trusted_key(path) or _ephemeral()
     except OSError:
-        pass
-    if _EPHEMERAL_KEY is None:
-        _EPHEMERAL_KEY = secrets.token_bytes(32)
-    return _EPHEMERAL_KEY
+        return _ephemeral()
 
 
 class Cache:
@@ -70,7 +86,7 @@ class Cache:
         if self.dir.is_symlink() or (self.dir.exists() and not self.dir.is_dir()):
             self.usable = False
             self.problems.append(f"{self.dir} is not a plain directory (a symlink?); running without the cache")
-        self.key = secret_key() if self.usable else b""
+        self.key = secret_key(root) if self.usable else b""
 
     def _path(self, key: str) -> Path:
         return self.dir / key[:2] / f"{key}.pickle"

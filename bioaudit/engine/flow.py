@@ -17,7 +17,7 @@ from bioaudit.engine.facts import Site
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo
 from bioaudit.engine.knowledge import RAW_KINDS, ApiSpec
 from bioaudit.engine.values import (
-    EMPTY, Val, combine, gate_labels, gates_and, gates_or, join, source, with_field,
+    EMPTY, Val, bounded, combine, gate_labels, gates_and, gates_or, join, source, with_field,
 )
 from bioaudit.model import Step
 
@@ -166,7 +166,7 @@ class FunctionAnalyzer:
             self.exit_consents.append(st.consented)
             self.normal_exits += 1
         s = self.summary
-        s.ret = self.ret
+        s.ret = bounded(self.ret)
         s.param_sinks = self.param_sinks
         s.param_state = frozenset(self.param_state)
         s.enforces_consent = bool(self.exit_consents) and all(self.exit_consents)
@@ -721,6 +721,9 @@ class FunctionAnalyzer:
 
     # -- expressions --------------------------------------------------------------------
     def expr(self, node: ast.expr, st: State, statement: bool = False) -> Val:
+        self.steps += 1
+        if self.deadline and not self.steps & 1023 and time.perf_counter() > self.deadline:
+            raise TimeoutError(self.f.module.key)
         method = _EXPR_DISPATCH.get(type(node))
         if method is None:
             value = combine(self.expr(c, st) for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
@@ -892,7 +895,7 @@ class FunctionAnalyzer:
         if isinstance(node, ast.Tuple) and 1 < len(values) <= 8 and not any(isinstance(e, ast.Starred) for e in node.elts):
             # A tuple keeps its positions: `(enc, name)[1]` is the name, not the template.
             positions = tuple(sorted((str(i), v.data_only()) for i, v in enumerate(values)))
-            out = Val(fields=positions, gates=out.gates, consent=out.consent)
+            out = bounded(Val(fields=positions, gates=out.gates, consent=out.consent))
         return out
 
     e_Tuple = e_List
@@ -910,7 +913,7 @@ class FunctionAnalyzer:
                 rest = join(rest, value.flattened().data_only())
         out = rest
         if fields:
-            out = out.replace(fields=tuple(sorted(fields.items())))
+            out = bounded(out.replace(fields=tuple(sorted(fields.items()))))
         return out
 
     def _comprehension(self, node, st: State, elements: list[ast.expr]) -> Val:
@@ -1101,7 +1104,7 @@ class FunctionAnalyzer:
             arg = argvals.get(p)
             if arg is not None:
                 out = join(out, arg.sealed_version())
-        return out
+        return bounded(out)
 
     def instantiate(self, cls: ClassInfo, call: "_Call", st: State, consented_before: bool) -> Val:
         instance = Val(types=frozenset({f"pinst:{cls.key}"}))
@@ -1569,7 +1572,7 @@ def _element(container: Val) -> Val:
 
 def _positions(values: list[Val]) -> Val:
     """A tuple shape (each iteration item of `enumerate`, `zip`, `dict.items`)."""
-    return Val(fields=tuple(sorted((str(i), v) for i, v in enumerate(values))))
+    return bounded(Val(fields=tuple(sorted((str(i), v) for i, v in enumerate(values)))))
 
 
 def _short(qualname: str) -> str:

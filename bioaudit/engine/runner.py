@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from bioaudit.config import Config, ignored_for_path, is_selected
 from bioaudit.engine import suppress
-from bioaudit.engine.analysis import Analysis
+from bioaudit.engine.analysis import DEEP, Analysis
 from bioaudit.engine.facts import ProjectFacts
 from bioaudit.engine.discover import discover, find_root
 from bioaudit.engine.index import ProjectIndex
@@ -278,7 +278,9 @@ def run_units(units, seeds, raw, abs_paths, config: Config, knowledge: Knowledge
             snap = cache.get(name_keys[i]) if cache is not None else None
             if isinstance(snap, dict) and "modules" in snap and "analysis" in snap:
                 previous[i] = snap
-    jobs = config.jobs or os.cpu_count() or 1
+    # A scanned repository's config may ask for any number of workers: never more than cores.
+    cores = os.cpu_count() or 1
+    jobs = min(config.jobs or cores, cores)
     work_files = sum(len(units[i]) for i in todo)
     _FORK_STATE.update(units=units, seeds=seeds, raw=raw, abs_paths=abs_paths, config=config, knowledge=knowledge, previous=previous)
     try:
@@ -378,6 +380,10 @@ def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_pa
         except RecursionError:
             diagnostics.append(Diagnostic("error", "analysis-error", "analysis exceeded the recursion limit; results are incomplete"))
         for info, message in analysis.errors:
+            if message == DEEP:
+                # a pathological file, not a bioaudit failure: listed as partly analysed
+                skipped.append(SkippedFile(info.module.key, "too-deeply-nested", f"`{info.display}` (line {getattr(info.node, 'lineno', 0)}) nests expressions too deeply to analyse; the rest of the file was analysed"))
+                continue
             diagnostics.append(Diagnostic("error", "analysis-error", f"analysis of `{info.display}` failed: {message}", info.module.key, getattr(info.node, "lineno", 0)))
         for rel in sorted(analysis.timed_out):
             skipped.append(SkippedFile(rel, "timeout", f"analysis took longer than the {budget:g} s budget (--timeout-per-file); findings in this file may be incomplete"))
@@ -439,8 +445,10 @@ def parse(source: Source, skipped: list[SkippedFile]) -> ast.Module | None:
         if _looks_like_python2(source.text):
             detail += " (looks like Python 2 code)"
         skipped.append(SkippedFile(source.rel, "syntax-error", detail))
-    except (ValueError, MemoryError) as exc:
-        skipped.append(SkippedFile(source.rel, "parse-error", str(exc)))
+    except MemoryError:
+        skipped.append(SkippedFile(source.rel, "too-deeply-nested", "the parser ran out of memory: expressions nested too deeply"))
+    except ValueError as exc:
+        skipped.append(SkippedFile(source.rel, "parse-error", str(exc) or type(exc).__name__))
     except RecursionError:
         skipped.append(SkippedFile(source.rel, "too-deeply-nested", "expressions nested too deeply for the parser"))
     return None

@@ -271,6 +271,27 @@ def combine(values: Iterable[Val]) -> Val:
     return out
 
 
+MAX_FIELD_DEPTH = 3
+MAX_FIELDS = 32
+
+
+def bounded(value: Val, depth: int = MAX_FIELD_DEPTH) -> Val:
+    """Keep value shapes finite: fields nested deeper than `depth` (a value that contains
+    itself through a loop or recursion) are flattened into their parent, so joins and
+    fixed points terminate."""
+    if not value.fields:
+        return value
+    if depth <= 0 or len(value.fields) > MAX_FIELDS:
+        return value.flattened().replace(types=value.types, const=value.const, store=value.store)
+    changed = False
+    fields = []
+    for key, sub in value.fields:
+        new = bounded(sub, depth - 1)
+        changed |= new is not sub
+        fields.append((key, new))
+    return value.replace(fields=tuple(fields)) if changed else value
+
+
 def _join_fields(a: tuple, b: tuple) -> tuple:
     if not a:
         return b
@@ -279,13 +300,13 @@ def _join_fields(a: tuple, b: tuple) -> tuple:
     merged = dict(a)
     for key, value in b:
         merged[key] = join(merged[key], value) if key in merged else value
-    return tuple(sorted(merged.items()))
+    return tuple(sorted((k, bounded(v, MAX_FIELD_DEPTH - 1)) for k, v in merged.items()))
 
 
 def with_field(base: Val, name: str, value: Val, strong: bool) -> Val:
     fields = dict(base.fields)
     fields[name] = value if strong or name not in fields else join(fields[name], value)
-    return base.replace(fields=tuple(sorted(fields.items())))
+    return bounded(base.replace(fields=tuple(sorted(fields.items()))))
 
 
 def source(kind: str, step: Step, conf: int = 3) -> Val:

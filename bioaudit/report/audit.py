@@ -1366,5 +1366,14 @@ def render(doc: dict, fmt: str, *, catalog: Any, frameworks: Sequence[str] | Non
     if fmt == "html":
         return render_html(doc, catalog=catalog, frameworks=frameworks, title=title)
     if fmt == "md":
-        return render_markdown(doc, catalog=catalog, frameworks=frameworks, title=title)
+        return _no_controls(render_markdown(doc, catalog=catalog, frameworks=frameworks, title=title))
     raise ValueError(f"unknown audit report format {fmt!r}; choose html or md")
+
+
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160))}
+
+
+def _no_controls(text: str) -> str:
+    """Control characters from the scanned code (ESC sequences) shown as escapes: the
+    Markdown report is often printed to a terminal."""
+    return text.translate(_CONTROLS)

@@ -51,7 +51,8 @@ def _site(site: Any) -> dict:
 
 def _sorted_kinds(kinds: Iterable[str]) -> list[str]:
     order = {k: i for i, k in enumerate(KINDS)}
-    return sorted(set(kinds), key=lambda k: (order.get(k, len(order)), k))
+    # only facial data kinds: the engine also tracks key material, which is not an inventory item
+    return sorted({k for k in kinds if k in order}, key=lambda k: (order.get(k, len(order)), k))
 
 
 @functools.lru_cache(maxsize=1)

@@ -233,6 +233,8 @@ def _defanged(result: ScanResult) -> ScanResult:
     for finding in result.findings:
         f = copy.copy(finding)
         f.path, f.snippet, f.message = _visible(f.path), _visible(f.snippet), _visible(f.message)
+        if f.suppression is not None:
+            f.suppression = type(f.suppression)(f.suppression.line, f.suppression.rules, _visible(f.suppression.reason))
         f.steps = tuple(type(st)(_visible(st.path), st.line, st.column, _visible(st.note)) for st in f.steps)
         safe.findings.append(f)
     safe.skipped = [type(sk)(_visible(sk.path), sk.reason, _visible(sk.detail)) for sk in result.skipped]
