@@ -288,3 +288,110 @@ def test_values_that_contain_themselves_keep_a_finite_shape(tmp_path):
     began = time.perf_counter()
     assert lines(tmp_path, files, "BIO003") == marked(files)
     assert time.perf_counter() - began < 10
+
+
+def test_image_paths_are_not_face_images(tmp_path):
+    files = {
+        "kyc.py": """
+            import logging
+            from deepface import DeepFace
+            log = logging.getLogger(__name__)
+
+            def check(id_photo_path, selfie_path, selfie_array):
+                result = DeepFace.verify(img1_path=id_photo_path, img2_path=selfie_array)
+                log.info("compared %s", id_photo_path)
+                log.info("selfie %s", selfie_array)  # HERE
+                return result["verified"]
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_records_in_lists_and_read_back_stores_keep_their_fields(tmp_path):
+    files = {
+        "m.py": """
+            import pickle
+            import face_recognition
+
+            def build(imgs, names):
+                people = [{"name": n, "enc": face_recognition.face_encodings(i)[0]} for n, i in zip(names, imgs)]
+                for p in people:
+                    print(p["name"])
+                    print(p["enc"])  # HERE
+                with open("known.pkl", "wb") as fh:
+                    pickle.dump({"encodings": [p["enc"] for p in people], "names": names}, fh)  # HERE
+
+            def show():
+                data = pickle.load(open("known.pkl", "rb"))
+                print(data["names"])
+                print(data["encodings"])  # HERE
+        """,
+    }
+    result = run(tmp_path, files)
+    found = {(f.path, f.span.line) for f in result.findings if f.rule_id in ("BIO003", "BIO004")}
+    assert found == marked(files)
+
+
+def test_classifier_answers_and_the_largest_face_are_not_templates(tmp_path):
+    files = {
+        "m.py": """
+            from insightface.app import FaceAnalysis
+            from sklearn.svm import SVC
+
+            app = FaceAnalysis()
+
+            def train(imgs, names):
+                encs = [app.get(i)[0].normed_embedding for i in imgs]
+                clf = SVC()
+                clf.fit(encs, names)
+                print(clf.predict(encs[:1]))
+                face = max(app.get(imgs[0]), key=lambda f: f.det_score)
+                print(face.bbox, face.det_score)
+                print(face.normed_embedding)  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_static_methods_called_through_self_keep_their_arguments(tmp_path):
+    files = {
+        "store.py": """
+            import sqlite3
+            import face_recognition
+
+            class Store:
+                @staticmethod
+                def _save(conn, name, vector):
+                    conn.execute("INSERT INTO faces (name, vec) VALUES (?, ?)", (name, vector.tobytes()))  # HERE
+
+                def add(self, conn, name, img):
+                    self._save(conn, name, face_recognition.face_encodings(img)[0])
+        """,
+    }
+    assert lines(tmp_path, files, "BIO004") == marked(files)
+
+
+def test_a_vendored_face_library_is_still_the_face_library(tmp_path):
+    files = {
+        "insightface/__init__.py": "",
+        "insightface/app/__init__.py": "from .face_analysis import FaceAnalysis\n",
+        "insightface/app/face_analysis.py": """
+            class FaceAnalysis:
+                def __init__(self, name="buffalo_l"):
+                    self.models = {}
+
+                def get(self, img):
+                    return [model(img) for model in self.models.values()]
+        """,
+        "gui/library.py": """
+            import logging
+            from insightface.app import FaceAnalysis
+            log = logging.getLogger(__name__)
+            app = FaceAnalysis()
+
+            def enrol(img):
+                faces = app.get(img)
+                log.info("embedding %s", faces[0].embedding)  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)

@@ -393,6 +393,33 @@ class Analysis:
             yield current
             todo.extend(b for b in self.class_bases(current) if isinstance(b, ClassInfo))
 
+    def catalogued(self, info: FunctionInfo) -> str:
+        """The catalogued API a project function is, when the scanned tree contains the face
+        library itself (a vendored `insightface/app/face_analysis.py` defining
+        `FaceAnalysis.get`): calls to it are that API as well as project code."""
+        cached = getattr(info, "_catalogued", None)
+        if cached is None:
+            cached = ""
+            module = info.module.name
+            if "." not in module:
+                # a single top-level module that shares a library's name is the project's
+                # own code shadowing it (`face_recognition.py` about cube faces), not the library
+                info._catalogued = cached
+                return cached
+            candidates = [f"{module}.{info.qualname}"]
+            package = module.rpartition(".")[0]
+            while package:
+                candidates.append(f"{package}.{info.qualname}")
+                package = package.rpartition(".")[0]
+            for name in candidates:
+                name = self.knowledge.canonical(name)
+                specs = self.knowledge.apis.get(name)
+                if specs and any(s.processing for s in specs):
+                    cached = name
+                    break
+            info._catalogued = cached
+        return cached
+
     def find_method(self, cls: ClassInfo, name: str) -> FunctionInfo | None:
         for current in self.mro(cls):
             if name in current.methods:
@@ -528,6 +555,8 @@ class Analysis:
                 entries.append(key)
         paths: dict[str, tuple[Step, ...]] = {}
         queue = deque()
+        # Real entry points before tests: the evidence path should be the one users hit.
+        entries.sort(key=lambda k: (_is_test(k), k))
         for key in entries:
             info = self.index.functions[key]
             paths[key] = (self._entry_step(info),)
@@ -741,6 +770,12 @@ class Analysis:
             ends = frozenset(self.declared_fallback.get("ends") or ("login", "access", "attendance", "identity"))
             fallbacks.append(Fallback(ends, Step("", 0, 0, f"declared in config: {self.declared_fallback.get('reason', '')}"), "declared"))
         return sorted(decisions.values(), key=lambda d: (d.site.path, d.site.line, d.site.column)), fallbacks
+
+
+def _is_test(key: str) -> bool:
+    path = key.split("::", 1)[0]
+    parts = path.split("/")
+    return any(p in ("tests", "test", "testing") for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1].endswith("_test.py") or parts[-1] == "conftest.py"
 
 
 def _walk_own(node: ast.AST):

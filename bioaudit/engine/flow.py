@@ -29,6 +29,7 @@ TEMPLATE_NAMES = re.compile(
     r"(?i)(^|_)(known_?)?(face_?)?(encodings?|embeddings?|descriptors?|templates?|face_?db|face_?vectors?|face_?features?)($|_)"
 )
 _STRINGISH = ("str", "repr", "format")
+_PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
 _FLUENT = frozenset({"eval", "to", "cuda", "cpu", "half", "float", "double", "requires_grad_", "train"})
 
@@ -891,7 +892,8 @@ class FunctionAnalyzer:
         values = [self.expr(e, st) for e in node.elts]
         out = EMPTY
         for v in values:
-            out = join(out, v.flattened().data_only() if v.fields else v.data_only())
+            out = join(out, v.data_only())  # elements keep their shape: records in a list
+        out = bounded(out)
         if isinstance(node, ast.Tuple) and 1 < len(values) <= 8 and not any(isinstance(e, ast.Starred) for e in node.elts):
             # A tuple keeps its positions: `(enc, name)[1]` is the name, not the template.
             positions = tuple(sorted((str(i), v.data_only()) for i, v in enumerate(values)))
@@ -910,7 +912,7 @@ class FunctionAnalyzer:
             if k is not None and key.const is not None:
                 fields[key.const] = value
             else:
-                rest = join(rest, value.flattened().data_only())
+                rest = join(rest, Val(fields=((MAPPED, value.data_only()),)))
         out = rest
         if fields:
             out = bounded(out.replace(fields=tuple(sorted(fields.items()))))
@@ -927,8 +929,8 @@ class FunctionAnalyzer:
         out = EMPTY
         for e in elements:
             v = self.expr(e, inner)
-            out = join(out, v.flattened().data_only())
-        return out
+            out = join(out, v.data_only() if len(elements) == 1 else v.flattened().data_only())
+        return bounded(out)
 
     def e_ListComp(self, node, st: State) -> Val:
         return self._comprehension(node, st, [node.elt])
@@ -1001,7 +1003,11 @@ class FunctionAnalyzer:
                 info = self.a.index.functions.get(name)
                 if info is not None:
                     resolved = True
-                    result = join(result, self.project_call(info, call, st, bound=kind == "bound", consented_before=consented_before))
+                    static = kind == "bound" and any(_decorator_name(d) == "staticmethod" for d in info.decorators)
+                    result = join(result, self.project_call(info, call, st, bound=kind == "bound" and not static, consented_before=consented_before))
+                    vendored = self.a.catalogued(info)
+                    if vendored:
+                        result = join(result, self.external_call(vendored, call, st))
             elif kind == "cls":
                 cls = self.a.index.classes.get(name)
                 if cls is not None:
@@ -1108,6 +1114,9 @@ class FunctionAnalyzer:
 
     def instantiate(self, cls: ClassInfo, call: "_Call", st: State, consented_before: bool) -> Val:
         instance = Val(types=frozenset({f"pinst:{cls.key}"}))
+        named = self.k.action_ends(cls.qualname.rsplit(".", 1)[-1])
+        if named:  # creating an `Attendance(...)` row records attendance
+            self.action(call.node, named, st)
         init = self.a.find_method(cls, "__init__")
         if init is not None:
             bound_call = _Call(call.node, EMPTY, instance, "__init__", call.args, call.kwargs, call.statement)
@@ -1187,6 +1196,12 @@ class FunctionAnalyzer:
         if k.exits.match(qualname) and qualname.split(".")[0] != "builtins" or qualname in ("builtins.exit", "builtins.quit"):
             st.dead = True
             return EMPTY
+        if qualname in ("builtins.max", "builtins.min", "builtins.next") and len(call.args) == 1:
+            return _element(call.args[0])
+        if qualname in ("builtins.sorted", "builtins.reversed", "builtins.list", "builtins.tuple") and len(call.args) == 1 and call.args[0].field(MAPPED) is None:
+            return call.args[0].data_only()
+        if qualname == "os.path.join" and call.args:
+            return Val(const="/".join(a.const if a.const is not None else "*" for a in call.args))
         if qualname == "builtins.enumerate" and call.args:
             return _positions([EMPTY, _element(call.args[0])])
         if qualname in ("builtins.sorted", "builtins.list", "builtins.set", "builtins.tuple", "builtins.iter") and len(call.args) == 1 and call.args[0].field(MAPPED) is not None and not call.args[0].kinds:
@@ -1303,6 +1318,11 @@ class FunctionAnalyzer:
 
     def _mark_image(self, arg: ast.expr, st: State, spec: ApiSpec) -> None:
         step = self.step(arg, f"image passed to `{_short(spec.call)}`")
+        # Face APIs also take file paths and URLs: a path is not a face image.
+        value = self.memo.get(id(arg), EMPTY)
+        name = _dotted(arg) or ""
+        if value.const is not None or _PATHLIKE.search(name.rsplit(".", 1)[-1]) or "inst:pathlib.Path" in value.types:
+            return
         if isinstance(arg, ast.Name):
             current = st.env.get(arg.id, EMPTY)
             if "face-image" not in current.kinds:
@@ -1465,7 +1485,8 @@ class FunctionAnalyzer:
         sink_id = f"{self.module.key}:{self.skey(node)}:{category}"
         site = self.site(node)
         if category in ("storage", "network") and details.get("store") and (raw or flat.sealed):
-            self.a.write_state(("store", details["store"]), flat.with_step(self.step(node, f"written to `{details['store']}`")), self)
+            kept = value.data_only() if value.fields else flat
+            self.a.write_state(("store", details["store"]), kept.with_step(self.step(node, f"written to `{details['store']}`")), self)
         if "key" in raw and (flat.sealed or raw & RAW_KINDS) and category == "storage":
             self.events.key_uses[self.skey(node)] = (site, "key-stored", sink)
         if not (raw or flat.sealed or flat.params or flat.sealed_params):

@@ -287,7 +287,9 @@ class Knowledge:
         words = set()
         for pattern in (*self.fallback_functions.patterns, *self.fallback_methods):
             last = pattern.rsplit(".", 1)[-1].strip("*")
-            if len(last) >= 4 and not any(c in last for c in "*?["):
+            # specific names only (`check_password`, `checkpw`): a bare `verify` is in every
+            # other file and would pull whole unrelated projects into the analysis
+            if ("_" in last or last in ("checkpw", "TOTP", "HOTP")) and not any(c in last for c in "*?["):
                 words.add(re.escape(last))
         if not words:
             return re.compile(rb"(?!x)x")

@@ -496,7 +496,7 @@ def relevance(raw: dict[str, bytes], knowledge: Knowledge) -> tuple[set[str], se
     # connects it to the face code.
     fallback = knowledge.fallback_regex()
     others = {rel for rel, data in raw.items() if rel not in up and rel not in down and fallback.search(data)}
-    return up | down | _closure(others, imports), seeds
+    return up | down | others, seeds
 
 
 _GRAPH_CACHE: dict[int, dict] = {}
