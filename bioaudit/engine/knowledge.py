@@ -274,12 +274,19 @@ class Knowledge:
         return roots
 
     def import_regex(self) -> re.Pattern[bytes]:
-        """A bytes regex that finds imports of any catalogued face library."""
+        """A bytes regex that finds imports of any catalogued face library: at a line start
+        (after an optional BOM or form feed), after `;` or a one-line `try:`/`if ...:`, in a
+        comma list (`import os, dlib`), or after a backslash continuation."""
         names = "|".join(sorted((re.escape(r) for r in self._roots), key=len, reverse=True))
         if not names:
             return re.compile(rb"(?!x)x")
-        # `^` with an optional UTF-8 BOM: a BOM before a first-line import must not hide it
-        return re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+(?:" + names.encode() + rb")\b", re.M)
+        ws = rb"(?:[ \t\f]|\\\r?\n)"
+        lead = rb"(?:^(?:\xef\xbb\xbf)?|[;:])" + ws + rb"*"
+        listed = rb"(?:[\w.]+" + ws + rb"*(?:as" + ws + rb"+\w+" + ws + rb"*)?," + ws + rb"*)*"
+        return re.compile(
+            lead + rb"(?:from" + ws + rb"+(?:" + names.encode() + rb")\b|import" + ws + rb"+\(?" + ws + rb"*" + listed + rb"(?:" + names.encode() + rb")\b)",
+            re.M,
+        )
 
     def fallback_regex(self) -> re.Pattern[bytes]:
         """A bytes regex for the non-face identity checks: modules that may hold a

@@ -282,7 +282,11 @@ def run_units(units, seeds, raw, abs_paths, config: Config, knowledge: Knowledge
     cores = os.cpu_count() or 1
     jobs = min(config.jobs or cores, cores)
     work_files = sum(len(units[i]) for i in todo)
-    _FORK_STATE.update(units=units, seeds=seeds, raw=raw, abs_paths=abs_paths, config=config, knowledge=knowledge, previous=previous)
+    _FORK_STATE.update(
+        units=units, seeds=seeds, raw=raw, abs_paths=abs_paths, config=config, knowledge=knowledge,
+        previous=previous, cache=cache, keys=keys, name_keys=name_keys,
+    )
+    problems: list[str] = []
     try:
         bar = _progress(progress and work_files > 200, len(todo))
         if jobs > 1 and len(todo) > 1 and work_files > 40 and "fork" in multiprocessing.get_all_start_methods():
@@ -290,33 +294,38 @@ def run_units(units, seeds, raw, abs_paths, config: Config, knowledge: Knowledge
             with ctx.Pool(min(jobs, len(todo))) as pool:
                 # biggest parts first so the slowest one starts early
                 order = sorted(todo, key=lambda i: -len(units[i]))
-                for i, outcome in pool.imap_unordered(_analyse_unit_by_index, order):
+                for i, outcome, unit_problems in pool.imap_unordered(_analyse_unit_by_index, order):
                     outcomes[i] = outcome
+                    problems.extend(unit_problems)
                     bar.advance()
         else:
             for i in todo:
-                outcomes[i] = _analyse_unit_by_index(i)[1]
+                _, outcomes[i], unit_problems = _analyse_unit_by_index(i)
+                problems.extend(unit_problems)
                 bar.advance()
         bar.close()
     finally:
         _FORK_STATE.clear()
     if cache is not None:
-        for i in todo:
-            snapshot = getattr(outcomes[i], "snapshot", None)
-            outcomes[i].snapshot = None
-            cache.put(keys[i], outcomes[i])
-            if snapshot is not None:
-                cache.put(name_keys[i], snapshot)
-    if cache is not None:
+        cache.problems.extend(problems)
         cache.note_warnings()
-    for outcome in outcomes.values():
-        outcome.snapshot = None
     return [outcomes[i] for i in range(len(units))]
 
 
-def _analyse_unit_by_index(i: int) -> tuple[int, UnitOutcome]:
+def _analyse_unit_by_index(i: int) -> tuple[int, UnitOutcome, list[str]]:
+    """Analyse one unit and cache it where it was computed (a worker returns only the
+    facts, not the bulky analysis state)."""
     st = _FORK_STATE
-    return i, analyse_unit(st["units"][i], st["seeds"], st["raw"], st["abs_paths"], st["config"], st["knowledge"], st["previous"].get(i))
+    outcome = analyse_unit(st["units"][i], st["seeds"], st["raw"], st["abs_paths"], st["config"], st["knowledge"], st["previous"].get(i))
+    snapshot, outcome.snapshot = outcome.snapshot, None
+    cache = st["cache"]
+    if cache is None:
+        return i, outcome, []
+    before = len(cache.problems)
+    cache.put(st["keys"][i], outcome)
+    if snapshot is not None:
+        cache.put(st["name_keys"][i], snapshot)
+    return i, outcome, cache.problems[before:]
 
 
 def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_paths: dict[str, Path], config: Config, knowledge: Knowledge, previous: dict | None = None) -> UnitOutcome:
@@ -528,14 +537,15 @@ def store_readers(keys: set[str], raw: dict[str, bytes], done: set[str]) -> set[
 def _requires_text_ok(data: bytes, knowledge: Knowledge) -> bool:
     """Generic roots (boto3, cv2, azure) count only with their face-specific literal."""
     for match in knowledge.import_regex().finditer(data):
-        line = match.group(0).decode("utf-8", "replace")
-        root = re.split(r"[\s.]", line.split(None, 1)[1].strip(), maxsplit=1)[0]
-        libs = knowledge.library_for_import(root)
-        if not libs:
-            return True
-        for lib in libs:
-            if not lib.requires_text or any(t.encode() in data for t in lib.requires_text):
-                return True
+        text = match.group(0).decode("utf-8", "replace")
+        names = re.findall(r"[A-Za-z_][\w]*", text.split("import", 1)[-1] if text.lstrip("\ufeff;: \t\f").startswith("import") else text.split("from", 1)[-1])
+        for root in names:
+            libs = knowledge.library_for_import(root)
+            if not libs:
+                continue
+            for lib in libs:
+                if not lib.requires_text or any(t.encode() in data for t in lib.requires_text):
+                    return True
     return False
 
 
