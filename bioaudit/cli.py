@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-color", action="store_true", help="plain text output (also: NO_COLOR=1, or when not a terminal)")
     scan.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (see `bioaudit baseline`); entries that no longer match are listed as warnings")
     scan.add_argument("--diff-base", metavar="REF", help="report only findings on lines changed since the git REF (e.g. origin/main); the whole project is still analysed")
+    _add_analysis_options(scan)
 
     report = sub.add_parser(
         "report",
@@ -204,9 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--format", "-f", choices=["html", "md"], help="html or md (default: from the -o suffix)")
     merge.add_argument("--framework", type=_ids, metavar="IDS", help="show only these frameworks' articles")
     merge.add_argument("--title", metavar="TEXT", help="the report's title")
-    scan.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="worker processes for independent parts of the project (default: one per core)")
-    scan.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache (.bioaudit_cache/ in the scan root)")
-    scan.add_argument("--timeout-per-file", type=float, metavar="SECONDS", help="stop analysing a file after this long and report it (default: 20; 0 = no limit)")
 
     sub.add_parser("rules", help="list the rules", description="List every rule: id, name, severity, frameworks it cites, and whether it is enabled by the current config.")
     rule = sub.add_parser("rule", help="show a rule's documentation", description="Show a rule's documentation: what it does, why, example, fix, options and the articles it cites.")
@@ -225,6 +223,14 @@ def _add_scan_config_options(parser: argparse.ArgumentParser, *, frameworks: boo
     parser.add_argument("--min-confidence", choices=["low", "medium", "high"], help="drop findings below this confidence (default: low)")
     parser.add_argument("--config", metavar="FILE", help="read configuration from FILE instead of the nearest pyproject.toml")
     parser.add_argument("--extend-exclude", type=_ids, metavar="GLOBS", help="more gitignore-style patterns to skip")
+    _add_analysis_options(parser)
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """How the analysis runs (not what it finds): shared by every scanning command."""
+    parser.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="worker processes for independent parts of the project (default and maximum: one per core)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache (.bioaudit_cache/ in the scan root)")
+    parser.add_argument("--timeout-per-file", type=float, metavar="SECONDS", help="stop analysing a file after this long and list it as not analysed (default: 20)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,11 +326,10 @@ def _setup(args):
     return registry, catalog, paths, root, config
 
 
-def _run_scan(paths, config, registry, root):
+def _run_scan(paths, config, registry, root, progress: bool = False):
     from bioaudit.engine.runner import scan
     from bioaudit.report.audit import config_settings
 
-    progress = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     result = scan(paths, config, registry, root=root, progress=progress)
     result.settings = config_settings(config)
     return result
@@ -369,7 +374,9 @@ def cmd_scan(args) -> int:
         except diffbase.DiffBaseError as exc:
             return _error(str(exc))
 
-    result = _run_scan(paths, config, registry, root)
+    # a progress bar on long scans, on a terminal, and never beside a machine format
+    progress = args.format == "text" and not args.output and sys.stderr.isatty()
+    result = _run_scan(paths, config, registry, root, progress=progress)
     if baseline is not None:
         outcome = baselines.apply(result, baseline, scope=_baseline_scope(paths, root))
         result.diagnostics.extend(baselines.diagnostics(outcome, baseline))
