@@ -125,13 +125,7 @@ class Analysis:
             by_name.setdefault(key.rsplit(".", 1)[-1].rsplit("::", 1)[-1], []).append(key)
         callees: dict[str, list[str]] = {}
         for key in rest:
-            names = set()
-            for node in _walk_own(self.index.functions[key].node):
-                if isinstance(node, ast.Call):
-                    func = node.func
-                    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-                    if name:
-                        names.add(name)
+            names = self.index.functions[key].syntax.called
             callees[key] = sorted({c for n in names for c in by_name.get(n, ()) if c != key})
         order: list[str] = []
         seen: set[str] = set()
@@ -493,10 +487,7 @@ class Analysis:
             return cached
         k = self.knowledge
         found = set()
-        for node in ast.walk(info.node):
-            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 40 else None
-            if not name:
-                continue
+        for name in info.syntax.words:
             if "age" not in found and k.age_names.match(name):
                 found.add("age")
             if "guardian" not in found and k.guardian_names.match(name):

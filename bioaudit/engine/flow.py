@@ -206,23 +206,7 @@ class FunctionAnalyzer:
         return env
 
     def _receiver_params(self) -> set[str]:
-        cached = getattr(self.f, "_receivers", None)
-        if cached is not None:
-            return cached
-        names = set()
-        for node in ast.walk(self.f.node):
-            if isinstance(node, ast.Call):
-                func = node.func
-                while isinstance(func, ast.Attribute):
-                    func = func.value
-                if isinstance(func, ast.Name):
-                    names.add(func.id)
-            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
-                base = node.value
-                if isinstance(base, ast.Name):
-                    names.add(base.id)
-        self.f._receivers = names
-        return names
+        return self.f.syntax.receivers
 
     def _annotations(self) -> dict:
         args = getattr(self.f.node, "args", None)
@@ -677,9 +661,7 @@ class FunctionAnalyzer:
         if cached is None:
             cached = set(p.lstrip("*") for p in self.f.params)
             if not self.is_module:
-                for node in ast.walk(self.f.node):
-                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                        cached.add(node.id)
+                cached |= self.f.syntax.stored
             self._local_names = cached
         return cached
 

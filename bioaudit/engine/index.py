@@ -45,6 +45,57 @@ class FunctionInfo:
     def decorators(self) -> list[ast.expr]:
         return list(getattr(self.node, "decorator_list", []))
 
+    @property
+    def syntax(self) -> "Syntax":
+        """What one walk over the function's own code finds (computed once)."""
+        cached = self.__dict__.get("_syntax")
+        if cached is None:
+            cached = self.__dict__["_syntax"] = Syntax.of(self.node)
+        return cached
+
+
+@dataclass
+class Syntax:
+    """Names a function's own code uses, gathered in one walk (nested functions and
+    classes excluded): for ordering the analysis and cheap questions about the code."""
+
+    called: set[str]  # last names of called functions and methods
+    receivers: set[str]  # names used as call receivers or attribute-store bases
+    stored: set[str]  # names assigned
+    words: set[str]  # names, attributes and short string constants (for vocabulary)
+
+    @classmethod
+    def of(cls, root: ast.AST) -> "Syntax":
+        called, receivers, stored, words = set(), set(), set(), set()
+        todo = list(ast.iter_child_nodes(root)) if not isinstance(root, ast.Module) else list(root.body)
+        while todo:
+            node = todo.pop()
+            kind = type(node)
+            if kind is ast.Call:
+                func = node.func
+                if isinstance(func, ast.Attribute):
+                    called.add(func.attr)
+                elif isinstance(func, ast.Name):
+                    called.add(func.id)
+                while isinstance(func, ast.Attribute):
+                    func = func.value
+                if isinstance(func, ast.Name):
+                    receivers.add(func.id)
+            elif kind is ast.Name:
+                words.add(node.id)
+                if isinstance(node.ctx, ast.Store):
+                    stored.add(node.id)
+            elif kind is ast.Attribute:
+                words.add(node.attr)
+                if isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+                    receivers.add(node.value.id)
+            elif kind is ast.Constant and isinstance(node.value, str) and len(node.value) < 40:
+                words.add(node.value)
+            if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+                continue
+            todo.extend(ast.iter_child_nodes(node))
+        return cls(called, receivers, stored, words)
+
 
 @dataclass
 class ClassInfo:
