@@ -61,7 +61,20 @@ def instrument() -> None:
         (runner, "store_readers", "4 store readers scan"),
         (runner, "build_inventory", "5 inventory"),
         (runner, "assign_fingerprints", "6 fingerprints"),
+        (runner, "components", "2 components (connected parts)"),
+        (runner, "run_units", "3-4 run_units (cache look-up, parse, analyse, cache write)"),
+        (runner, "analyse_unit", "3-4 analyse_unit (parse + analyse one part)"),
+        (runner, "unit_key", "  cache keys (hash contents)"),
+        (Analysis, "update", "4 analysis: update (incremental)"),
+        (Analysis, "restore", "4 analysis: restore snapshot"),
+        (Analysis, "snapshot", "4 analysis: take snapshot"),
     ]
+    try:
+        from bioaudit.engine.cache import Cache
+
+        patches += [(Cache, "get", "  cache get (read + unpickle)"), (Cache, "put", "  cache put (pickle + write)")]
+    except ImportError:
+        pass
     for owner, attr, name in patches:
         if hasattr(owner, attr):
             setattr(owner, attr, _timed(name, getattr(owner, attr)))
@@ -71,8 +84,11 @@ def instrument() -> None:
     report.render = _timed("7 render report", report.render)
 
 
+SCAN_ARGS: list[str] = []
+
+
 def cli_argv(paths: list[str], out: str) -> list[str]:
-    return ["scan", *paths, "--format", "json", "-o", out, "--exit-zero"]
+    return ["scan", *paths, "--format", "json", "-o", out, "--exit-zero", *SCAN_ARGS]
 
 
 def phases(args) -> None:
@@ -173,7 +189,10 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--gc", choices=["default", "disable", "threshold"], default="default",
                     help="experiment: run with the cyclic GC disabled, or gen-0 threshold 100,000")
+    ap.add_argument("--scan-args", default="", help="extra `bioaudit scan` options, e.g. '--jobs 1 --no-cache' "
+                    "(use --jobs 1: work done in worker processes is invisible to this profiler)")
     args = ap.parse_args()
+    SCAN_ARGS.extend(args.scan_args.split())
     if args.gc == "disable":
         import gc
 

@@ -233,6 +233,18 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout-per-file", type=float, metavar="SECONDS", help="stop analysing a file after this long and list it as not analysed (default: 20)")
 
 
+def entry() -> None:
+    """The `bioaudit` command: run, flush, and leave without tearing down the object graph
+    of a large analysis (a tenth of a second on every pre-commit run)."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # a closed pipe: nothing left to say
+        code = code or EXIT_ERROR
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
