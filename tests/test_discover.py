@@ -610,3 +610,15 @@ def test_paths_reaching_the_root_through_a_symlink_stay_relative(tmp_path: Path)
     d = discover([tmp_path / "alias" / "src"], real)  # resolved root, unresolved path
     assert rels(d) == ["src/a.py"]
     assert d.files[0][0] == real / "src" / "a.py"
+
+
+def test_fifo_named_like_a_module_is_listed_not_opened(tmp_path):
+    import os
+
+    from bioaudit.engine.discover import discover
+
+    (tmp_path / "good.py").write_text("x = 1\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.py")
+    found = discover([tmp_path], tmp_path)
+    assert [rel for _, rel in found.files] == ["good.py"]
+    assert [(s.path, s.reason) for s in found.skipped] == [("pipe.py", "not-a-regular-file")]

@@ -577,6 +577,9 @@ class _Walker:
                                 self.skip(rel, *why)
                         else:
                             self.add(join(real_dir, name), False, rel, entry.path)
+                    elif name.endswith(PYTHON_SUFFIX):
+                        # a FIFO, socket or device named like a module: never opened
+                        self.skip(rel, "not-a-regular-file", "a FIFO, socket or device, not a file")
                 except OSError as exc:
                     if name.endswith(PYTHON_SUFFIX):
                         self.skip(rel, "unreadable", _strerror(exc))
@@ -606,6 +609,8 @@ class _Walker:
                     self.skip(rel, *why)
                 return
             self.add(os.path.realpath(entry.path), True, rel, entry.path)
+        elif name.endswith(PYTHON_SUFFIX):
+            self.skip(rel, "not-a-regular-file", "a symlink to a FIFO, socket or device, not a file")
 
     def follow_deferred(self) -> None:
         """Walk symlinked directories once the real tree is known (so aliases of it are
