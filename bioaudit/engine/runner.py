@@ -72,10 +72,12 @@ def scan(paths: list[Path], config: Config, registry: Registry, *, root: Path | 
     # Parsing and analysis allocate millions of objects that live until the end of the
     # scan; the cyclic GC walking them costs a third of the run (docs/performance.md).
     enabled = gc.isenabled()
+    limit = sys.getrecursionlimit()
     gc.disable()
     try:
         return _scan(paths, config, registry, root=root, progress=progress)
     finally:
+        sys.setrecursionlimit(limit)  # deep trees need more; callers keep what they had
         if enabled:
             gc.enable()
 
