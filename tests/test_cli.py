@@ -49,6 +49,12 @@ log = logging.getLogger(__name__)
 enc = face_recognition.face_encodings(img)[0]
 log.info("enc %s", enc)
 np.save("faces.npy", enc)
+
+
+def forget():
+    # a retention path, so only the three rules under test report here
+    import os
+    os.remove("faces.npy")
 """
 
 # Face login: consent is checked, but a face match is the only way to log in (BIO002,
@@ -311,7 +317,10 @@ def test_json_report(log_app):
     assert "duration_s" not in summary  # timings stay out of reports (determinism)
     assert report["not_analysed"] == []
     assert report["diagnostics"] == []
-    assert [r["id"] for r in report["rules"]] == ["BIO001", "BIO002", "BIO003", "BIO004"]
+    from bioaudit.registry import load_registry
+
+    assert [r["id"] for r in report["rules"]] == list(load_registry().rules)
+    assert [r["id"] for r in report["rules"]][:4] == ["BIO001", "BIO002", "BIO003", "BIO004"]
 
     assert [f["rule_id"] for f in report["findings"]] == ["BIO001", "BIO003"]  # sorted by line
     for finding in report["findings"]:
@@ -714,6 +723,11 @@ def cross_module_project(root: Path) -> Path:
             "def save(obj, path):\n"
             '    with open(path, "wb") as fh:\n'
             "        pickle.dump(obj, fh)\n"
+            "\n"
+            "\n"
+            "def delete(path):  # retention path: only BIO003/BIO004 report here\n"
+            "    import os\n"
+            "    os.remove(path)\n"
         ),
         "enrol.py": (
             "import logging\n"
@@ -1242,7 +1256,7 @@ def test_rule_by_name_and_case_insensitive_id(tmp_path):
     assert "Log an identifier" in by_id.stdout.split("## Fix", 1)[1]
 
 
-@pytest.mark.parametrize("query, suggestion", [("BIO009", "BIO004"), ("biometric-in-log", "biometric-in-logs"), ("BIO03", "BIO003")])
+@pytest.mark.parametrize("query, suggestion", [("BIO404", "BIO004"), ("biometric-in-log", "biometric-in-logs"), ("BIO03", "BIO003")])
 def test_unknown_rule_exits_2_with_suggestion(tmp_path, query, suggestion):
     proc = run("rule", query, cwd=tmp_path)
     assert proc.returncode == 2

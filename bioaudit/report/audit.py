@@ -424,11 +424,12 @@ def _checklist(inv: dict, findings: list[dict], catalog: Any, frameworks: Sequen
         "retention": [
             (f"Stores to cover: {places(stored, 12)}." if stored else "No store of facial data found in the code."),
             f"{_plural(len(logged), 'log or console output')} receive facial data (logs are stores too; see BIO003 findings).",
-            "bioaudit does not yet check that a deletion path exists for each store.",
+            f"{by_rule.get('BIO008', 0)} BIO008 no-retention-limit findings: stores with no deletion, expiry or clean-up path in the code.",
         ],
         "minors": [
             (f"{_plural(len(analyze), 'call')} infer attributes (age estimation possible): {places(analyze)}." if analyze else "No attribute inference (age estimation) found."),
             f"{_plural(len(calls), 'face-processing call')} in total; the code cannot show who the users are.",
+            f"{by_rule.get('BIO010', 0)} BIO010 minor-without-guardian-consent findings: age read or estimated with no guardian-consent check.",
         ],
         "notice-consent": [
             f"{len(calls) - len(unguarded)} of {_plural(len(calls), 'face-processing call')} check consent on every path; {len(unguarded)} do not" + (f" ({places(unguarded)})." if unguarded else "."),
