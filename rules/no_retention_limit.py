@@ -55,7 +55,7 @@ def _deletion_medium(deletion) -> str:
         return "table"
     if any(s.startswith("collection:") for s in stores) or how.endswith((".delete_one", ".delete_many")):
         return "collection"
-    if how.startswith(("os.", "shutil.", "pathlib.")):
+    if how.startswith(("os.", "shutil.", "pathlib.", "pickle.", "json.", "numpy.", "joblib.", "torch.", "yaml.", "dill.", "io.File")):
         return "file"
     if how.startswith("redis.") or how.rsplit(".", 1)[-1] in ("hdel", "srem", "zrem", "expire", "expireat", "pexpire"):
         return "redis"

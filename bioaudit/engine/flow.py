@@ -545,7 +545,20 @@ class FunctionAnalyzer:
     s_Nonlocal = s_Global
 
     def s_Delete(self, node: ast.Delete, st: State) -> State:
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                self._entry_removed(target, self.expr(target.value, st))
         return st
+
+    def _entry_removed(self, node: ast.AST, container: Val) -> None:
+        """An entry removed from data loaded from a store (`del cache[uid]`,
+        `cache.pop(uid)`): once written back, that is the store's deletion path."""
+        for t in sorted(container.types):
+            if t.startswith("loaded:"):
+                loader, _, key = t[7:].partition("|")
+                how = f"{loader}: entry removed from the loaded data"
+                self.events.deletions[self.skey(node)] = (self.site(node), how, frozenset({key} if key else ()))
+                return
 
     # -- assignment ---------------------------------------------------------------------
     def bind(self, name: str, value: Val, st: State) -> None:
@@ -1170,6 +1183,8 @@ class FunctionAnalyzer:
                 stored = self.a.read_state(("store", key), self)
                 if stored is not None and stored.tainted:
                     result = join(result, _downgrade(stored).with_step(self.step(call.node, f"read back from `{key}`")))
+            # remember where it came from: removing an entry and writing it back deletes
+            result = result.replace(types=result.types | {f"loaded:{qualname}|{key or ''}"})
             handled = True
         if k.encrypt.match(qualname) and qualname.rsplit(".", 1)[-1] not in ("Fernet",):
             return combine([*call.args, *call.kwargs.values()]).sealed_version()
@@ -1417,6 +1432,8 @@ class FunctionAnalyzer:
             if method in k.logger_methods and receiver_name and k.logger_names.match(receiver_name):
                 self.sink(node, f"{receiver_name}.{method}", "log", data, st)
                 return EMPTY
+            if method in ("pop", "popitem", "remove", "discard", "clear"):
+                self._entry_removed(node, call.receiver)
             if k.deletion_methods.match(method):
                 self._deletion(call, f"{receiver_name}.{method}" if receiver_name else method, st)
             if method in k.storage_methods:
