@@ -18,8 +18,9 @@ import pickle
 import secrets
 import stat
 import sys
-import tempfile
 from pathlib import Path
+
+from bioaudit.fsutil import write_atomic
 
 MAGIC = b"BIOAUDIT-CACHE-2\n"
 DIRNAME = ".bioaudit_cache"
@@ -129,17 +130,7 @@ class Cache:
                 raise OSError("cache subdirectory is a symlink")
             path.parent.mkdir(exist_ok=True)
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(MAGIC + self._mac(payload) + payload)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomic(path, MAGIC + self._mac(payload) + payload, make_parents=False)
         except OSError as exc:
             # A read-only checkout must still scan: run without a cache.
             self.usable = False
