@@ -1,7 +1,7 @@
 """BIO003 biometric-in-logs."""
 from __future__ import annotations
 
-from bioaudit import Confidence, Invalid, Rule, Severity, Valid
+from bioaudit import Invalid, Rule, Severity, Valid
 from bioaudit.engine.facts import ProjectFacts
 
 LOGGED_KINDS = frozenset({"template", "landmarks", "face-image"})

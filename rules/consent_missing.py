@@ -1,7 +1,7 @@
 """BIO001 consent-missing."""
 from __future__ import annotations
 
-from bioaudit import Confidence, Invalid, Rule, Severity, Valid
+from bioaudit import Invalid, Rule, Severity, Valid
 from bioaudit.engine.facts import ProjectFacts
 
 

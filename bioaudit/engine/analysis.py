@@ -10,12 +10,10 @@ from collections import deque
 from typing import Iterable
 
 from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow
-from bioaudit.engine.flow import (
-    HIGH, LOW, MEDIUM, Events, FunctionAnalyzer, SinkHit, Summary, _decorator_name, _dotted,
-)
+from bioaudit.engine.flow import HIGH, LOW, Events, FunctionAnalyzer, Summary, _dotted
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex
-from bioaudit.engine.knowledge import RAW_KINDS, Knowledge
-from bioaudit.engine.values import EMPTY, Val, bounded, gate_labels, join
+from bioaudit.engine.knowledge import Knowledge
+from bioaudit.engine.values import EMPTY, Val, bounded, join
 from bioaudit.model import Confidence, Step
 
 MAX_ROUNDS_PER_FUNCTION = 12
@@ -554,18 +552,12 @@ class Analysis:
             queue.append(key)
         self._bfs(queue, paths)
         # Functions nothing reaches (cycles without an outside caller) are entry points too.
-        unreached = [k for k in sorted(self.index.functions) if k not in paths and not self._guarded(self.index.functions[k]) and not self._reached_by_any(k, called)]
+        unreached = [k for k in sorted(self.index.functions) if k not in paths and not self._guarded(self.index.functions[k]) and k not in called]
         for key in unreached:
             paths[key] = (self._entry_step(self.index.functions[key]),)
             queue.append(key)
         self._bfs(queue, paths)
         return paths
-
-    def _reached_by_any(self, key: str, called: dict) -> bool:
-        # Is `key` reachable from an entry point at all (guarded or not)? Approximated by
-        # having a caller outside its own strongly connected cycle: keep it simple and only
-        # treat functions whose every caller is itself unreached as entries.
-        return key in called
 
     def _bfs(self, queue: deque, paths: dict) -> None:
         out_edges: dict[str, list] = {}

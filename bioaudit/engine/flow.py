@@ -348,7 +348,7 @@ class FunctionAnalyzer:
         return st
 
     def s_AugAssign(self, node: ast.AugAssign, st: State) -> State:
-        current = self.expr(_load(node.target), st)
+        current = self.expr(node.target, st)
         value = combine([current, self.expr(node.value, st)])
         self.assign(node.target, value, st, None)
         return st
@@ -365,11 +365,10 @@ class FunctionAnalyzer:
     def s_Raise(self, node: ast.Raise, st: State) -> State:
         if node.exc is not None:
             exc = node.exc
-            value = self.expr(exc, st)
+            self.expr(exc, st)
             if isinstance(exc, ast.Call):
                 carried = combine(self.memo.get(id(a), EMPTY) for a in [*exc.args, *(k.value for k in exc.keywords)])
                 self.sink(exc, "exception message", "log", carried, st)
-            del value
         st.dead = True
         return st
 
@@ -880,9 +879,6 @@ class FunctionAnalyzer:
             self.expr(node.format_spec, st)
         return value.flattened().data_only()
 
-    def _container(self, elts, st: State) -> Val:
-        return combine(self.expr(e, st) for e in elts) if elts else EMPTY
-
     def e_List(self, node, st: State) -> Val:
         values = [self.expr(e, st) for e in node.elts]
         out = EMPTY
@@ -1065,8 +1061,6 @@ class FunctionAnalyzer:
             if call.statement:
                 st.consented = True
             result = result.replace(consent=True)
-        if result.kinds and not ret.kinds:
-            pass
         if ret.kinds:
             result = _downgrade(result).with_step(self.step(call.node, f"returned by `{info.display.rsplit('.', 1)[-1]}()`"))
         return result
@@ -1261,8 +1255,6 @@ class FunctionAnalyzer:
             if spec.returns_type == "io.File":
                 target = call.args[0] if call.args else call.kwargs.get("file", EMPTY)
                 result = result.replace(store=_store_key(target) or target.const)
-                mode = call.args[1].const if len(call.args) > 1 else (call.kwargs.get("mode", EMPTY).const)
-                del mode
             return result
         site = self.site(node)
         if spec.processing:
@@ -1643,10 +1635,6 @@ def _decorator_name(node: ast.expr) -> str:
     if isinstance(node, ast.Call):
         node = node.func
     return _dotted(node) or ""
-
-
-def _load(target: ast.expr) -> ast.expr:
-    return target
 
 
 def _is_main_guard(test: ast.expr) -> bool:

@@ -115,18 +115,11 @@ def module_name_for(rel: str, package_dirs: set[str]) -> tuple[str, bool, str]:
     path = PurePosixPath(rel)
     is_package = path.name == "__init__.py"
     parts = list(path.parent.parts) if is_package else [*path.parent.parts, path.stem]
-    directory = path.parent
     # Directories above the file that are packages belong to the dotted name.
     start = len(path.parent.parts)
     while start > 0 and str(PurePosixPath(*path.parent.parts[:start])) in package_dirs:
         start -= 1
-    if is_package:
-        name_parts = parts[start:]
-        root_parts = parts[:start]
-    else:
-        name_parts = parts[start:]
-        root_parts = parts[:start]
-    del directory
+    name_parts, root_parts = parts[start:], parts[:start]
     name = ".".join(name_parts) or PurePosixPath(rel).parent.name or "__init__"
     return name, is_package, "/".join(root_parts)
 

@@ -15,7 +15,7 @@ import time
 import tokenize
 import warnings
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from bioaudit.config import Config, ignored_for_path, is_selected
@@ -33,15 +33,6 @@ from bioaudit.rule import Rule
 
 MAX_FILE_BYTES = 20_000_000
 _IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#]+)|import[ \t]+([^\n#]+))", re.M)
-
-
-@dataclass
-class ScanRequest:
-    paths: list[Path]
-    config: Config
-    registry: Registry
-    enabled: list[Rule] = field(default_factory=list)
-    only_given_files: bool = False  # report findings only for explicitly given files
 
 
 def knowledge_for(config: Config) -> Knowledge:
@@ -534,10 +525,6 @@ def import_graph_cached(raw: dict[str, bytes]) -> dict[str, set[str]]:
     return _GRAPH_CACHE[key]
 
 
-def result_paths(result: ScanResult) -> list[str]:
-    return [s.path for s in result.skipped]
-
-
 def store_readers(keys: set[str], raw: dict[str, bytes], done: set[str]) -> set[str]:
     """Unanalysed modules that mention a store facial data was written to."""
     names = {k.split(":", 1)[-1] for k in keys if k and "*" not in k}
@@ -617,6 +604,3 @@ def _add_target(index: ProjectIndex, mod, modname: str, level: int, targets: set
             if init in index._files:
                 targets.add(init)
 
-
-def main_guard_recursion() -> None:
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
