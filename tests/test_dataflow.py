@@ -395,3 +395,22 @@ def test_a_vendored_face_library_is_still_the_face_library(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_values_carried_by_continue_reach_the_next_iteration(tmp_path):
+    files = {
+        "m.py": """
+            import face_recognition
+
+            def scan(frames):
+                last = None
+                for frame in frames:
+                    encs = face_recognition.face_encodings(frame)
+                    if encs:
+                        last = encs[0]
+                        continue
+                    print(len(encs))
+                print(last)  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)

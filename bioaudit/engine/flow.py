@@ -152,6 +152,7 @@ class FunctionAnalyzer:
         self.actions: set = set()
         self.wrapped_calls: list = []
         self.loop_exits: list[list[State]] = []
+        self.loop_continues: list[list[State]] = []
         self.memo: dict[int, Val] = {}
         self.face_module = analysis.face_modules.get(self.module.key, False)
         self.steps = 0
@@ -414,13 +415,21 @@ class FunctionAnalyzer:
         self.loop_exits.append([])
         entry = st
         body_end = st
+        read = self._names_read(node)
         for _ in range(3):
             start = join_states([entry, body_end], entry.gates) if body_end is not entry else entry
             start.consented = entry.consented
+            self.loop_continues.append([])
             body_end = self.block(node.body, enter(start.copy()))
-            if not body_end.dead and all(entry.env.get(n) == v for n, v in body_end.env.items()):
-                break
+            continued = self.loop_continues.pop()
+            if continued:
+                # `continue` starts the next iteration too: what it carries must flow on
+                body_end = join_states([body_end, *continued], start.gates)
             if body_end.dead:
+                break
+            # Another pass would start from join(entry, body_end): when every name the body
+            # reads ends as it started, that pass would compute the same thing.
+            if all(body_end.env.get(n) == start.env.get(n) for n in read):
                 break
         breaks = self.loop_exits.pop()
         exits = [leave(entry)] if not infinite else []
@@ -434,6 +443,23 @@ class FunctionAnalyzer:
             after.gates = entry.gates
         return after
 
+    def _names_read(self, loop: ast.AST) -> frozenset:
+        cache = self.f.__dict__.setdefault("_loop_reads", {})
+        names = cache.get(id(loop))
+        if names is None:
+            found = set()
+            todo = [*loop.body, *getattr(loop, "orelse", [])]
+            if isinstance(loop, ast.While):
+                todo.append(loop.test)
+            while todo:
+                current = todo.pop()
+                if isinstance(current, ast.Name):
+                    found.add(current.id)
+                elif not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                    todo.extend(ast.iter_child_nodes(current))
+            names = cache[id(loop)] = frozenset(found)
+        return names
+
     def s_Break(self, node: ast.Break, st: State) -> State:
         if self.loop_exits:
             self.loop_exits[-1].append(st.copy())
@@ -441,6 +467,8 @@ class FunctionAnalyzer:
         return st
 
     def s_Continue(self, node: ast.Continue, st: State) -> State:
+        if self.loop_continues:
+            self.loop_continues[-1].append(st.copy())
         st.dead = True
         return st
 
