@@ -49,3 +49,26 @@ def test_every_rule_has_a_fixture():
     ids = {a.rstrip(",;") for a in annotated}
     for rid in load_registry().rules:
         assert rid in ids, f"no fixture line annotates {rid}"
+
+
+@pytest.mark.parametrize("unit", [u for u in UNITS if u.is_dir()], ids=[u.name for u in UNITS if u.is_dir()])
+def test_findings_do_not_depend_on_the_order_functions_are_analysed(unit: Path, monkeypatch):
+    """The fixed point is the same whatever order the worklist starts in (module bodies
+    first, as the engine always does)."""
+    import random
+
+    from bioaudit.engine import analysis
+    from bioaudit.engine.index import MODULE_BODY
+
+    expected = found_set(scan_fixture(unit)[0])
+    original = analysis.Analysis._bottom_up
+
+    def shuffled(self, modules):
+        order = original(self, modules)
+        bodies = [k for k in order if k.endswith("::" + MODULE_BODY)]
+        rest = [k for k in order if not k.endswith("::" + MODULE_BODY)]
+        random.Random(len(rest)).shuffle(rest)
+        return bodies + rest[::-1]
+
+    monkeypatch.setattr(analysis.Analysis, "_bottom_up", shuffled)
+    assert found_set(scan_fixture(unit)[0]) == expected

@@ -41,7 +41,6 @@ class Analysis:
         self._queued: set[str] = set()
         self._current: FunctionAnalyzer | None = None
         self._rounds: dict[str, int] = {}
-        self._orm_cache: dict[str, bool] = {}
         self._bases_cache: dict[str, list] = {}
         self.errors: list[tuple[FunctionInfo, str]] = []  # functions the analysis failed on
         # Shared state is the join of what each function wrote in its latest analysis, so
@@ -334,9 +333,15 @@ class Analysis:
     # -- classes --------------------------------------------------------------------------
     def class_bases(self, cls: ClassInfo) -> list:
         """Resolved bases: ClassInfo for project classes, dotted strings for the rest."""
+        keys = [("global", cls.module.key, root.id) for root in map(_root_of, cls.node.bases) if root is not None]
+        if self._current is not None:
+            # the analysis that asks depends on these names: re-run it when they resolve
+            for key in keys:
+                self._readers.setdefault(key, set()).add(self._current.f.key)
+        version = tuple(id(self.state.get(key)) for key in keys)
         cached = self._bases_cache.get(cls.key)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] == version:
+            return cached[1]
         out: list = []
         for base in cls.node.bases:
             resolved = None
@@ -371,7 +376,8 @@ class Analysis:
             if resolved is None:
                 resolved = _dotted(base) or ""
             out.append(resolved)
-        self._bases_cache[cls.key] = out
+        # valid while the names the bases come from keep their values
+        self._bases_cache[cls.key] = (version, out)
         return out
 
     def mro(self, cls: ClassInfo) -> Iterable[ClassInfo]:
@@ -422,11 +428,9 @@ class Analysis:
         return [b for c in self.mro(cls) for b in self.class_bases(c) if isinstance(b, str)]
 
     def is_orm_model(self, cls: ClassInfo) -> bool:
-        cached = self._orm_cache.get(cls.key)
-        if cached is None:
-            cached = any(self.knowledge.orm_bases.match(b) for b in self.external_bases(cls))
-            self._orm_cache[cls.key] = cached
-        return cached
+        # not cached: the bases it rests on may still resolve (class_bases is cached per
+        # version of the names they come from)
+        return any(self.knowledge.orm_bases.match(b) for b in self.external_bases(cls))
 
     def is_encrypted_field(self, cls: ClassInfo, name: str) -> bool:
         for current in self.mro(cls):
@@ -759,6 +763,12 @@ def _is_test(key: str) -> bool:
     path = key.split("::", 1)[0]
     parts = path.split("/")
     return any(p in ("tests", "test", "testing") for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1].endswith("_test.py") or parts[-1] == "conftest.py"
+
+
+def _root_of(node: ast.AST) -> ast.Name | None:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node if isinstance(node, ast.Name) else None
 
 
 def _walk_own(node: ast.AST):
