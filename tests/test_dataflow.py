@@ -414,3 +414,35 @@ def test_values_carried_by_continue_reach_the_next_iteration(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_a_store_named_by_the_caller_is_that_store(tmp_path):
+    """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
+    helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""
+    files = {
+        "store.py": """
+            import pickle
+
+            def save(obj, path):
+                with open(path, "wb") as fh:
+                    pickle.dump(obj, fh)  # HERE
+        """,
+        "enrol.py": """
+            import face_recognition
+            import store
+
+            def enrol(img):
+                store.save(face_recognition.face_encodings(img)[0], "faces.pkl")
+        """,
+        "report.py": """
+            import pickle
+
+            def show():
+                print(pickle.load(open("faces.pkl", "rb")))  # HERE
+        """,
+    }
+    result = run(tmp_path, files)
+    found = {(f.path, f.span.line) for f in result.findings if f.rule_id in ("BIO003", "BIO004")}
+    assert found == marked(files)
+    (flow,) = [f for f in result.findings if f.rule_id == "BIO004"]
+    assert flow.properties.get("store") == "faces.pkl"

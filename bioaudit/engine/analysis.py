@@ -273,10 +273,10 @@ class Analysis:
             for reader in self._readers.get(key, ()):
                 self._enqueue(reader)
 
-    def record_remote_sink(self, sink_id: str, value: Val, trace: tuple, conf: int, analyzer: FunctionAnalyzer) -> None:
+    def record_remote_sink(self, sink_id: str, value: Val, trace: tuple, conf: int, analyzer: FunctionAnalyzer, details: dict | None = None) -> None:
         bucket = self.remote_sinks.setdefault(analyzer.f.key, {})
         if sink_id not in bucket:
-            bucket[sink_id] = (value, trace, conf)
+            bucket[sink_id] = (value, trace, conf, details or {})
 
     def closure_value(self, func: FunctionInfo, name: str) -> Val | None:
         parent = func.parent
@@ -504,11 +504,13 @@ class Analysis:
                 sink_id = f"{hit.site.path}:{skey}:{category}"
                 self._merge_flow(merged, sink_id, hit.site, hit.sink, category, hit.value, hit.value.trace, hit.value.conf, hit.details)
         for key in sorted(self.remote_sinks):
-            for sink_id, (value, trace, conf) in sorted(self.remote_sinks[key].items(), key=lambda kv: kv[0]):
+            for sink_id, (value, trace, conf, override) in sorted(self.remote_sinks[key].items(), key=lambda kv: kv[0]):
                 site_info = self.sink_sites.get(sink_id)
                 if site_info is None:
                     continue
                 site, sink, category, details = site_info
+                if override:
+                    details = {**details, **override}
                 self._merge_flow(merged, sink_id.removesuffix(":sealed"), site, sink, category, value, trace, conf, details)
         return sorted(merged.values(), key=lambda f: (f.site.path, f.site.line, f.site.column, f.category))
 

@@ -905,7 +905,10 @@ class FunctionAnalyzer:
         value = self.expr(node.value, st)
         if node.format_spec is not None:
             self.expr(node.format_spec, st)
-        return value.flattened().data_only()
+        out = value.flattened().data_only()
+        if value.const is not None and node.format_spec is None:
+            out = out.replace(const=value.const)  # f"{BASE_URL}/v1" keeps what it knows
+        return out
 
     def e_List(self, node, st: State) -> Val:
         values = [self.expr(e, st) for e in node.elts]
@@ -1066,7 +1069,15 @@ class FunctionAnalyzer:
                 hit = self.a.sink_sites.get(sink_id)
                 if hit is not None:
                     trace = (*flat.trace, self.step(call.node, note), *inner_trace)
-                    self.a.record_remote_sink(sink_id, flat, trace, max(MEDIUM if flat.conf >= MEDIUM else LOW, min(flat.conf, MEDIUM)), self)
+                    override = {}
+                    target_param = hit[3].get("target_param")
+                    if target_param is not None and target_param in argvals:
+                        key = _store_key(argvals[target_param])
+                        if key and not key.startswith(PARAM_STORE):
+                            # the caller names the store: facial data is written to it
+                            override = {"store": key, "target": argvals[target_param].const}
+                            self.a.write_state(("store", key), flat.with_step(self.step(call.node, f"written to `{key}`")), self)
+                    self.a.record_remote_sink(sink_id, flat, trace, max(MEDIUM if flat.conf >= MEDIUM else LOW, min(flat.conf, MEDIUM)), self, override)
             for p in flat.params:
                 self.param_sinks.setdefault((p, sink_id), (self.step(call.node, note), *inner_trace))
         for index, key in summary.param_state:
@@ -1282,7 +1293,7 @@ class FunctionAnalyzer:
                 result = join(result, source(spec.returns, self.step(node, f"{spec.returns} loaded by `{_short(spec.call)}`")))
             if spec.returns_type == "io.File":
                 target = call.args[0] if call.args else call.kwargs.get("file", EMPTY)
-                result = result.replace(store=_store_key(target) or target.const)
+                result = result.replace(store=_store_key(target))
             return result
         site = self.site(node)
         if spec.processing:
@@ -1503,6 +1514,9 @@ class FunctionAnalyzer:
         details = dict(details or {})
         sink_id = f"{self.module.key}:{self.skey(node)}:{category}"
         site = self.site(node)
+        if str(details.get("store") or "").startswith(PARAM_STORE):
+            details["target_param"] = int(details.pop("store")[len(PARAM_STORE):])
+            details["store"] = None
         if category in ("storage", "network") and details.get("store") and (raw or flat.sealed):
             kept = value.data_only() if value.fields else flat
             self.a.write_state(("store", details["store"]), kept.with_step(self.step(node, f"written to `{details['store']}`")), self)
@@ -1620,12 +1634,18 @@ def _short(qualname: str) -> str:
     return ".".join(parts[-2:]) if len(parts) > 1 else qualname
 
 
+PARAM_STORE = "@param:"  # a store named by the enclosing function's parameter i
+
+
 def _store_key(value: Val) -> str | None:
     if value.store:
         return value.store
     if value.const:
         name = value.const.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
         return name or None
+    if value.params:
+        # named by the caller: resolved at each call site (`save(obj, "faces.pkl")`)
+        return f"{PARAM_STORE}{min(value.params)}"
     return None
 
 
