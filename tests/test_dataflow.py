@@ -446,3 +446,32 @@ def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     assert found == marked(files)
     (flow,) = [f for f in result.findings if f.rule_id == "BIO004"]
     assert flow.properties.get("store") == "faces.pkl"
+
+
+def test_sql_read_back_follows_the_columns(tmp_path):
+    files = {
+        "db.py": """
+            import sqlite3
+            import face_recognition
+
+            conn = sqlite3.connect("people.db")
+
+            def enrol(name, img):
+                enc = face_recognition.face_encodings(img)[0]
+                conn.execute("INSERT INTO persons (name, template) VALUES (?, ?)", (name, enc.tobytes()))  # HERE
+
+            def names():
+                cur = conn.cursor()
+                cur.execute("SELECT id, name FROM persons")
+                for row in cur.fetchall():
+                    print(row)
+
+            def dump():
+                cur = conn.cursor()
+                cur.execute("SELECT name, template FROM persons")
+                print(cur.fetchall())  # HERE
+        """,
+    }
+    result = run(tmp_path, files)
+    found = {(f.path, f.span.line) for f in result.findings if f.rule_id in ("BIO003", "BIO004")}
+    assert found == marked(files)

@@ -1440,6 +1440,11 @@ class FunctionAnalyzer:
             return
         if self.k.sql_write.match(sql):
             data = combine([*call.args[1:], *(v for k, v in call.kwargs.items() if k in ("params", "parameters", "args", "vars"))])
+            columns = _sql_written_columns(sql)
+            params = node.args[1] if len(node.args) > 1 else None
+            if columns and isinstance(params, (ast.Tuple, ast.List)) and len(params.elts) >= len(columns):
+                # keep which column holds what, so `SELECT name` later is not the template
+                data = bounded(Val(fields=tuple(sorted((c, self.memo.get(id(e), EMPTY).data_only()) for c, e in zip(columns, params.elts)))))
             self.sink(node, label, "storage", data, st, details={"store": f"table:{table}" if table else None, "sql": sql})
             return
         if isinstance(receiver, ast.Name):
@@ -1449,7 +1454,16 @@ class FunctionAnalyzer:
             if table:
                 stored = self.a.read_state(("store", f"table:{table}"), self)
                 if stored is not None:
-                    current = join(current, _downgrade(stored).with_step(self.step(node, f"read back from table `{table}`")))
+                    selected = _sql_selected_columns(sql)
+                    if stored.fields and selected is not None:
+                        picked = EMPTY
+                        for column in selected:
+                            fld = stored.field(column)
+                            if fld is not None:
+                                picked = join(picked, fld)
+                        stored = picked
+                    if stored.tainted:
+                        current = join(current, _downgrade(stored.flattened()).with_step(self.step(node, f"read back from table `{table}`")))
             st.env[receiver.id] = current
 
     def unresolved_call(self, call: "_Call", st: State) -> Val:
@@ -1650,6 +1664,37 @@ def _store_key(value: Val) -> str | None:
 
 
 _SQL_TABLE = re.compile(r"(?i)\b(?:into|update|from|table)\s+[\"'`\[]?([A-Za-z_][\w.]*)")
+
+
+_SQL_INSERT_COLUMNS = re.compile(r"(?is)^\s*(?:insert|replace|upsert)\b.*?\(\s*([\w\s,\"`\[\]]+?)\s*\)\s*values\b")
+_SQL_UPDATE_SET = re.compile(r"(?is)^\s*update\b.*?\bset\b(.*?)(?:\bwhere\b|$)")
+_SQL_SELECT = re.compile(r"(?is)^\s*select\s+(.*?)\s+from\b")
+
+
+def _sql_written_columns(sql: str) -> list[str] | None:
+    """Columns an INSERT or UPDATE writes, in the order of its parameters."""
+    match = _SQL_INSERT_COLUMNS.match(sql)
+    if match:
+        return [c.strip().strip('"`[]').lower() for c in match.group(1).split(",")]
+    match = _SQL_UPDATE_SET.match(sql)
+    if match:
+        return [part.split("=")[0].strip().strip('"`[]').lower() for part in match.group(1).split(",") if "=" in part]
+    return None
+
+
+def _sql_selected_columns(sql: str) -> list[str] | None:
+    """Columns a SELECT reads; None when it reads them all (or cannot tell)."""
+    match = _SQL_SELECT.match(sql)
+    if not match:
+        return None
+    columns = []
+    for part in match.group(1).split(","):
+        name = part.strip().split()[0] if part.strip() else ""
+        name = name.rsplit(".", 1)[-1].strip('"`[]').lower()
+        if name == "*" or "(" in name:
+            return None
+        columns.append(name)
+    return columns
 
 
 def _sql_table(sql: str) -> str | None:
