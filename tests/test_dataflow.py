@@ -475,3 +475,23 @@ def test_sql_read_back_follows_the_columns(tmp_path):
     result = run(tmp_path, files)
     found = {(f.path, f.span.line) for f in result.findings if f.rule_id in ("BIO003", "BIO004")}
     assert found == marked(files)
+
+
+def test_api_response_levels_keep_their_item_fields(tmp_path):
+    files = {
+        "m.py": """
+            import boto3
+            from retinaface import RetinaFace
+
+            rek = boto3.client("rekognition")
+
+            def check(img_bytes, path):
+                resp = rek.detect_faces(Image={"Bytes": img_bytes}, Attributes=["DEFAULT"])
+                print(resp["FaceDetails"][0]["BoundingBox"], resp["FaceDetails"][0]["Confidence"])
+                print(resp["FaceDetails"][0]["Landmarks"])  # HERE
+                faces = RetinaFace.detect_faces(path)
+                print(faces["face_1"]["score"], faces["face_1"]["facial_area"])
+                print(faces["face_1"]["landmarks"])  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)

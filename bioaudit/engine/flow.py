@@ -844,7 +844,11 @@ class FunctionAnalyzer:
             fld = base.field(key.const)
             value = fld if fld is not None else _element(base)
             if fld is None and base.fields:
-                value = base.flattened().data_only()
+                mapped = base.field(MAPPED)
+                # a key the shape does not name: a value stored under a computed key, or a
+                # level of an API response the item fields apply below
+                # (`resp["FaceDetails"][0]["BoundingBox"]`, `faces["face_1"]["score"]`)
+                value = join(mapped, base.replace(fields=tuple(f for f in base.fields if f[0] != MAPPED)).data_only()) if mapped is not None else base.data_only()
             if self.k.consent_attributes.match(key.const):
                 value = value.replace(consent=True)
         elif base.field(MAPPED) is not None:
