@@ -495,3 +495,20 @@ def test_api_response_levels_keep_their_item_fields(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_mediapipe_detection_boxes_and_scores_are_not_landmarks(tmp_path):
+    files = {
+        "m.py": """
+            import mediapipe as mp
+
+            detector = mp.solutions.face_detection.FaceDetection(min_detection_confidence=0.5)
+
+            def boxes(rgb):
+                results = detector.process(rgb)
+                for det in results.detections:
+                    print(det.score, det.location_data.relative_bounding_box)
+                    print(det.location_data.relative_keypoints)  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)

@@ -823,9 +823,16 @@ class FunctionAnalyzer:
                 data = base.clean()
             else:
                 fld = base.field(attr)
-                # An attribute never assigned facial data holds what the whole object holds
-                # (an API result), not what its other attributes hold.
-                data = fld if fld is not None else base.data_only().replace(fields=())
+                if fld is not None:
+                    data = fld
+                elif base.kinds and base.fields:
+                    # a level of an API result the item fields apply below
+                    # (`results.detections[0].location_data.relative_bounding_box`)
+                    data = base.data_only()
+                else:
+                    # an attribute never assigned facial data holds what the whole object
+                    # holds, not what its other attributes hold (`case.pk`)
+                    data = base.data_only().replace(fields=())
             out = join(out, data)
         elif base.gates or base.consent:
             out = join(out, base.clean())
