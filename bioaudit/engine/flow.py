@@ -1264,13 +1264,9 @@ class FunctionAnalyzer:
                 self.events.key_uses[self.skey(call.node)] = (site, "literal-key", _short(qualname))
         # Vocabulary leaves ------------------------------------------------------------------
         if not handled and k.consent_functions.match(qualname):
-            if call.statement:
-                st.consented = True
-            return Val(consent=True)
+            return self._consent_check(call, st)
         if not handled and k.fallback_functions.match(qualname):
-            label = f"N:{self.label(call.node)}"
-            self.events.fallbacks[label] = (self.site(call.node), qualname)
-            return Val(gates=frozenset({frozenset({label})}))
+            return self._non_face_check(call, qualname)
         ends = k.action_ends(qualname)
         if ends and not handled:
             self.action(call.node, ends, st)
@@ -1499,13 +1495,9 @@ class FunctionAnalyzer:
                 self._sql_call(call, st, receiver_name)
                 return EMPTY
             if method in k.fallback_methods:
-                label = f"N:{self.label(node)}"
-                self.events.fallbacks[label] = (self.site(node), f"{receiver_name}.{method}")
-                return Val(gates=frozenset({frozenset({label})}))
+                return self._non_face_check(call, f"{receiver_name}.{method}")
             if k.consent_functions.match(method):
-                if call.statement:
-                    st.consented = True
-                return Val(consent=True)
+                return self._consent_check(call, st)
             ends = k.action_ends(method) or (k.action_ends(receiver_name) if receiver_name else frozenset())
             if ends:
                 self.action(node, ends, st)
@@ -1527,10 +1519,21 @@ class FunctionAnalyzer:
             return combine([call.receiver, data]).data_only()
         name = _dotted(node.func) or ""
         if name and k.consent_functions.match(name):
-            if call.statement:
-                st.consented = True
-            return Val(consent=True)
+            return self._consent_check(call, st)
         return data.data_only()
+
+    def _consent_check(self, call: "_Call", st: State) -> Val:
+        """A consent call whose code bioaudit cannot read: called as a statement it
+        enforces consent; used in a condition it is a predicate."""
+        if call.statement:
+            st.consented = True
+        return Val(consent=True)
+
+    def _non_face_check(self, call: "_Call", how: str) -> Val:
+        """A password/OTP/PIN/card/document check: its result gates with a non-face label."""
+        label = f"N:{self.label(call.node)}"
+        self.events.fallbacks[label] = (self.site(call.node), how)
+        return Val(gates=frozenset({frozenset({label})}))
 
     # -- events -------------------------------------------------------------------------
     def sink(self, node: ast.AST, sink: str, category: str, value: Val, st: State, details: dict | None = None) -> None:

@@ -3,6 +3,7 @@ TOML catalogs in `rules/catalogs/` and extended from `[tool.bioaudit]`."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -273,7 +274,15 @@ class Knowledge:
                     roots.setdefault(root, [])
         return roots
 
+    @functools.cached_property
+    def _import_regex(self) -> re.Pattern[bytes]:
+        return self._build_import_regex()
+
     def import_regex(self) -> re.Pattern[bytes]:
+        """The face-import regex (built once per Knowledge; relevance asks per file)."""
+        return self._import_regex
+
+    def _build_import_regex(self) -> re.Pattern[bytes]:
         """A bytes regex that finds imports of any catalogued face library: at a line start
         (after an optional BOM or form feed), after `;` or a one-line `try:`/`if ...:`, in a
         comma list (`import os, dlib`), or after a backslash continuation."""
