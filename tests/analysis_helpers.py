@@ -10,6 +10,22 @@ from bioaudit.registry import load_registry
 
 REGISTRY = load_registry()
 
+# A small module with two findings, shared by the CLI-level tests: BIO001 at line 9 (no
+# consent before the face call) and BIO003 at line 10 (the template is logged).
+APP = """\
+import logging
+
+import face_recognition
+
+log = logging.getLogger(__name__)
+
+
+def enrol(img):
+    enc = face_recognition.face_encodings(img)[0]
+    log.info("enc %s", enc)
+    return enc
+"""
+
 
 def write(root: Path, files: dict[str, str]) -> None:
     for rel, text in files.items():

@@ -18,19 +18,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 STEPS = {step.get("name") or step.get("uses"): step for step in ACTION["runs"]["steps"]}
-APP = """\
-import logging
+from analysis_helpers import APP  # noqa: E402
 
-import face_recognition
-
-log = logging.getLogger(__name__)
-
-
-def enrol(img):
-    enc = face_recognition.face_encodings(img)[0]
-    log.info("enc %s", enc)
-    return enc
-"""
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 
 

@@ -14,19 +14,8 @@ from bioaudit.model import Confidence, Finding, ScanResult, Severity, Span, Supp
 
 BIOAUDIT = Path(sys.executable).parent / ("bioaudit.exe" if os.name == "nt" else "bioaudit")
 
-APP = """\
-import logging
+from analysis_helpers import APP  # noqa: E402
 
-import face_recognition
-
-log = logging.getLogger(__name__)
-
-
-def enrol(img):
-    enc = face_recognition.face_encodings(img)[0]
-    log.info("enc %s", enc)
-    return enc
-"""
 # BIO001 at line 9 (no consent before the face call), BIO003 at line 10 (template logged)
 
 

@@ -16,19 +16,8 @@ from bioaudit.report import FORMATS, gitlab, render
 BIOAUDIT = Path(sys.executable).parent / ("bioaudit.exe" if os.name == "nt" else "bioaudit")
 GITLAB_SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 
-APP = """\
-import logging
+from analysis_helpers import APP  # noqa: E402
 
-import face_recognition
-
-log = logging.getLogger(__name__)
-
-
-def enrol(img):
-    enc = face_recognition.face_encodings(img)[0]
-    log.info("enc %s", enc)
-    return enc
-"""
 
 
 def _finding(rule="BIO003", sev=Severity.HIGH, line=10, path="app/views.py", suppressed=False, occurrence=0) -> Finding:
