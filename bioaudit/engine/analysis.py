@@ -10,7 +10,7 @@ from collections import deque
 from typing import Iterable
 
 from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow
-from bioaudit.engine.flow import HIGH, LOW, Events, FunctionAnalyzer, Summary, _dotted
+from bioaudit.engine.flow import HIGH, LOW, Events, FunctionAnalyzer, Summary, _dotted, is_dependency_call
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex
 from bioaudit.engine.knowledge import Knowledge
 from bioaudit.engine.values import EMPTY, Val, bounded, join
@@ -684,7 +684,7 @@ class Analysis:
         return False
 
     def _dependency_guards(self, module: ModuleInfo, node: ast.expr) -> bool:
-        if not (isinstance(node, ast.Call) and (_dotted(node.func) or "").split(".")[-1] in ("Depends", "Security") and node.args):
+        if not is_dependency_call(node):
             return False
         dep = node.args[0]
         func = self._resolve_function(module, dep)

@@ -226,7 +226,7 @@ class FunctionAnalyzer:
 
     def _dependency_types(self, node: ast.expr) -> frozenset:
         """`r = Depends(get_redis)`: the parameter is what the dependency returns."""
-        if not (isinstance(node, ast.Call) and (_dotted(node.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security") and node.args):
+        if not is_dependency_call(node):
             return frozenset()
         dotted = _dotted(node.args[0]) or ""
         root, _, rest = dotted.partition(".")
@@ -1736,6 +1736,11 @@ def _root_name(node: ast.AST) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def is_dependency_call(node: ast.AST) -> bool:
+    """A FastAPI dependency: `Depends(f)` or `Security(f)`."""
+    return isinstance(node, ast.Call) and bool(node.args) and (_dotted(node.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security")
 
 
 def _decorator_name(node: ast.expr) -> str:
