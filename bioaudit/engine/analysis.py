@@ -773,15 +773,5 @@ def _root_of(node: ast.AST) -> ast.Name | None:
     return node if isinstance(node, ast.Name) else None
 
 
-def _walk_own(node: ast.AST):
-    """The nodes of a function body, not descending into nested functions or classes."""
-    todo = list(ast.iter_child_nodes(node))
-    while todo:
-        current = todo.pop()
-        yield current
-        if not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            todo.extend(ast.iter_child_nodes(current))
-
-
 def _final_env(analyzer: FunctionAnalyzer) -> dict:
     return dict(getattr(analyzer, "final_env", {}))

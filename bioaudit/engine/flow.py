@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
 from bioaudit.engine.facts import Site
-from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo
+from bioaudit.engine.index import MODULE_BODY, SCOPES, ClassInfo, FunctionInfo, children
 from bioaudit.engine.knowledge import RAW_KINDS, ApiSpec
 from bioaudit.engine.values import (
     EMPTY, Val, bounded, combine, gate_labels, gates_and, gates_or, join, source, with_field,
@@ -323,7 +323,7 @@ class FunctionAnalyzer:
             raise TimeoutError(self.f.module.key)
         method = _STMT_DISPATCH.get(type(node))
         if method is None:
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 if isinstance(child, ast.expr):
                     self.expr(child, st)
             return st
@@ -455,8 +455,8 @@ class FunctionAnalyzer:
                 current = todo.pop()
                 if isinstance(current, ast.Name):
                     found.add(current.id)
-                elif not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                    todo.extend(ast.iter_child_nodes(current))
+                elif not isinstance(current, SCOPES):
+                    todo.extend(children(current))
             names = cache[id(loop)] = frozenset(found)
         return names
 
@@ -749,7 +749,7 @@ class FunctionAnalyzer:
             raise TimeoutError(self.f.module.key)
         method = _EXPR_DISPATCH.get(type(node))
         if method is None:
-            value = combine(self.expr(c, st) for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
+            value = combine(self.expr(c, st) for c in children(node) if isinstance(c, ast.expr))
         elif statement:
             value = method(self, node, st, statement=True)
         else:

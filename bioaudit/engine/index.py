@@ -5,9 +5,39 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 MODULE_BODY = "<module>"
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# Fields that never hold child nodes: skipping them makes `children` ~3x cheaper than
+# `ast.iter_child_nodes`, which the analysis would otherwise call millions of times.
+_SCALAR_FIELDS = frozenset({"ctx", "id", "attr", "arg", "kind", "type_comment", "level", "module", "conversion", "is_async", "name", "op"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The direct child nodes of `node`, in field order (as `ast.iter_child_nodes`)."""
+    kind = type(node)
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _SCALAR_FIELDS)
+    out: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            out.extend(v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def walk_own(node: ast.AST):
+    """The nodes below `node`, not descending into nested functions, classes or lambdas."""
+    todo = children(node)
+    while todo:
+        current = todo.pop()
+        yield current
+        if not isinstance(current, SCOPES):
+            todo.extend(children(current))
 
 
 @dataclass
@@ -67,7 +97,7 @@ class Syntax:
     @classmethod
     def of(cls, root: ast.AST) -> "Syntax":
         called, receivers, stored, words = set(), set(), set(), set()
-        todo = list(ast.iter_child_nodes(root)) if not isinstance(root, ast.Module) else list(root.body)
+        todo = children(root) if not isinstance(root, ast.Module) else list(root.body)
         while todo:
             node = todo.pop()
             kind = type(node)
@@ -91,9 +121,9 @@ class Syntax:
                     receivers.add(node.value.id)
             elif kind is ast.Constant and isinstance(node.value, str) and len(node.value) < 40:
                 words.add(node.value)
-            if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+            if kind in SCOPES:
                 continue
-            todo.extend(ast.iter_child_nodes(node))
+            todo.extend(children(node))
         return cls(called, receivers, stored, words)
 
 
@@ -112,15 +142,18 @@ def module_name_for(rel: str, package_dirs: set[str]) -> tuple[str, bool, str]:
 
     Walks up while the directory is a package (has __init__.py), as Python would.
     """
-    path = PurePosixPath(rel)
-    is_package = path.name == "__init__.py"
-    parts = list(path.parent.parts) if is_package else [*path.parent.parts, path.stem]
+    directory, _, filename = rel.rpartition("/")
+    dir_parts = directory.split("/") if directory else []
+    is_package = filename == "__init__.py"
+    dot = filename.rfind(".")
+    stem = filename[:dot] if dot > 0 else filename
+    parts = dir_parts if is_package else [*dir_parts, stem]
     # Directories above the file that are packages belong to the dotted name.
-    start = len(path.parent.parts)
-    while start > 0 and str(PurePosixPath(*path.parent.parts[:start])) in package_dirs:
+    start = len(dir_parts)
+    while start > 0 and "/".join(dir_parts[:start]) in package_dirs:
         start -= 1
     name_parts, root_parts = parts[start:], parts[:start]
-    name = ".".join(name_parts) or PurePosixPath(rel).parent.name or "__init__"
+    name = ".".join(name_parts) or (dir_parts[-1] if dir_parts else "") or "__init__"
     return name, is_package, "/".join(root_parts)
 
 
@@ -138,7 +171,7 @@ class ProjectIndex:
         """All project files (parsed or not): module resolution must know them all."""
         self._files = set(rels)
         self._package_dirs = {
-            str(PurePosixPath(r).parent) for r in rels if PurePosixPath(r).name == "__init__.py"
+            r.rpartition("/")[0] or "." for r in rels if r.rpartition("/")[2] == "__init__.py"
         }
 
     def add_module(self, rel: str, tree: ast.Module, lines: list[str]) -> ModuleInfo:
@@ -201,17 +234,17 @@ class ProjectIndex:
     def _resolve(self, importer: ModuleInfo, name: str, level: int) -> str | None:
         parts = [p for p in name.split(".") if p]
         if level:
-            base = PurePosixPath(importer.key).parent
+            base = _parent(importer.key)
             for _ in range(level - 1):
-                base = base.parent
-            return self._find(str(base) if str(base) != "." else "", parts)
+                base = _parent(base)
+            return self._find(base, parts)
         # Absolute import: the importer's source root, its own directory (scripts that
         # import siblings by bare name), `src/`, the scan root, then every ancestor.
-        candidates = [importer.source_root, str(PurePosixPath(importer.key).parent), "src", ""]
-        ancestor = PurePosixPath(importer.key).parent
-        while str(ancestor) not in ("", "."):
-            ancestor = ancestor.parent
-            candidates.append(str(ancestor))
+        candidates = [importer.source_root, _parent(importer.key), "src", ""]
+        ancestor = _parent(importer.key)
+        while ancestor:
+            ancestor = _parent(ancestor)
+            candidates.append(ancestor)
         seen = set()
         for root in candidates:
             root = "" if root == "." else root
@@ -243,6 +276,11 @@ class ProjectIndex:
 
     def module_class(self, module_key: str, name: str) -> ClassInfo | None:
         return self.classes.get(f"{module_key}::{name}")
+
+
+def _parent(path: str) -> str:
+    """The directory of a posix relative path, "" at the scan root."""
+    return path.rpartition("/")[0]
 
 
 def _param_names(args: ast.arguments) -> list[str]:

@@ -244,6 +244,7 @@ class Knowledge:
 
         self._roots = self._import_roots()
         self._canonical: dict[str, str] = {}
+        self._action_ends: dict[str, frozenset[str]] = {}
 
     # -- names --------------------------------------------------------------------------
     def canonical(self, qualname: str) -> str:
@@ -259,7 +260,10 @@ class Knowledge:
         return cached
 
     def action_ends(self, qualname: str) -> frozenset[str]:
-        return frozenset(end for end, globs in self.actions.items() if globs.match(qualname))
+        cached = self._action_ends.get(qualname)
+        if cached is None:
+            cached = self._action_ends[qualname] = frozenset(end for end, globs in self.actions.items() if globs.match(qualname))
+        return cached
 
     # -- prefilter ----------------------------------------------------------------------
     def _import_roots(self) -> dict[str, list[Library]]:

@@ -16,7 +16,7 @@ import tokenize
 import warnings
 from collections import Counter, deque
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from bioaudit.config import Config, ignored_for_path, is_selected
 from bioaudit.engine import suppress
@@ -598,7 +598,7 @@ def _add_target(index: ProjectIndex, mod, modname: str, level: int, targets: set
     if key is not None:
         targets.add(key)
         # importing a.b.c runs a/__init__ and a/b/__init__ too
-        parts = PurePosixPath(key).parts
+        parts = key.split("/")
         for i in range(1, len(parts)):
             init = "/".join(parts[:i]) + "/__init__.py"
             if init in index._files:

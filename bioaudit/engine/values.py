@@ -156,19 +156,22 @@ class Val:
         return ()
 
     def replace(self, **changes) -> "Val":
+        # Called ~300k times per face-library scan: plain attribute copies, then the changes.
         new = Val.__new__(Val)
-        new.kinds = changes.get("kinds", self.kinds)
-        new.sealed = changes.get("sealed", self.sealed)
-        new.params = changes.get("params", self.params)
-        new.sealed_params = changes.get("sealed_params", self.sealed_params)
-        new.types = changes.get("types", self.types)
-        new.gates = changes.get("gates", self.gates)
-        new.consent = changes.get("consent", self.consent)
-        new.fields = changes.get("fields", self.fields)
-        new.const = changes.get("const", self.const)
-        new.store = changes.get("store", self.store)
-        new.trace = changes.get("trace", self.trace)
-        new.conf = changes.get("conf", self.conf)
+        new.kinds = self.kinds
+        new.sealed = self.sealed
+        new.params = self.params
+        new.sealed_params = self.sealed_params
+        new.types = self.types
+        new.gates = self.gates
+        new.consent = self.consent
+        new.fields = self.fields
+        new.const = self.const
+        new.store = self.store
+        new.trace = self.trace
+        new.conf = self.conf
+        for name, value in changes.items():
+            setattr(new, name, value)
         new._hash = None
         return new
 
@@ -264,6 +267,8 @@ def combine(values: Iterable[Val]) -> Val:
         if v is EMPTY:
             continue
         gates = gates_and(gates, v.gates)
+        if not (v.kinds or v.sealed or v.params or v.sealed_params or v.fields or v.consent or v.trace):
+            continue  # stripped of identity and gates it is EMPTY: nothing to join
         flat = v.flattened().data_only()
         out = join(out, flat.replace(gates=frozenset()))
     if gates:
