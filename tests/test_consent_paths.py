@@ -2,6 +2,8 @@
 before the face call."""
 from __future__ import annotations
 
+import pytest
+
 from analysis_helpers import lines, marked, run
 
 FACE = "import face_recognition\n"
@@ -209,27 +211,40 @@ def enrol_unguarded(user, img):
     assert lines(tmp_path, files, "BIO001") == marked(files)
 
 
-def test_fastapi_depends_guard(tmp_path):
-    files = {
-        "deps.py": """
-            from fastapi import HTTPException
+DEPS = """
+    from fastapi import HTTPException
 
-            def require_consent(subject_id: str) -> str:
-                if not CONSENTS.get(subject_id):
-                    raise HTTPException(403)
-                return subject_id
-        """,
-        "api.py": FACE + """
+    def require_consent(subject_id: str) -> str:
+        if not CONSENTS.get(subject_id):
+            raise HTTPException(403)
+        return subject_id
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra_files", "import_line", "dep"),
+    [
+        ({"deps.py": DEPS}, "from deps import require_consent", "require_consent"),
+        ({"deps.py": DEPS}, "import deps", "deps.require_consent"),
+        # re-exported by a package: the name resolves through the package's globals
+        ({"security/__init__.py": "from .deps import require_consent\n", "security/deps.py": DEPS}, "import security", "security.require_consent"),
+    ],
+    ids=["imported-name", "module-attribute", "package-re-export"],
+)
+def test_fastapi_depends_guard(tmp_path, extra_files, import_line, dep):
+    files = {
+        **extra_files,
+        "api.py": FACE + f"""
 from fastapi import APIRouter, Depends
-from deps import require_consent
+{import_line}
 
 router = APIRouter()
 
 @router.post("/a")
-def a(img, subject: str = Depends(require_consent)):
+def a(img, subject: str = Depends({dep})):
     return face_recognition.face_encodings(img)
 
-@router.post("/b", dependencies=[Depends(require_consent)])
+@router.post("/b", dependencies=[Depends({dep})])
 def b(img):
     return face_recognition.face_encodings(img)
 

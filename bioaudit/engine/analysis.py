@@ -627,7 +627,7 @@ class Analysis:
 
     def _decorator_guards(self, info: FunctionInfo, dec: ast.expr) -> bool:
         target = dec.func if isinstance(dec, ast.Call) else dec
-        func = self._resolve_function(info.module, target)
+        func = self.resolve_function(info.module, target)
         if func is not None:
             return self._wrapper_checks_consent(func)
         name = self._decorator_qualname(info, dec)
@@ -687,30 +687,40 @@ class Analysis:
         if not is_dependency_call(node):
             return False
         dep = node.args[0]
-        func = self._resolve_function(module, dep)
+        func = self.resolve_function(module, dep)
         if func is not None:
             summary = self.summaries.get(func.key)
             return bool(summary and summary.enforces_consent)
         return self.knowledge.consent_functions.match(_dotted(dep) or "")
 
-    def _resolve_function(self, module: ModuleInfo, node: ast.expr) -> FunctionInfo | None:
+    def resolve_function(self, module: ModuleInfo, node: ast.expr, reader: FunctionAnalyzer | None = None) -> FunctionInfo | None:
+        """The project function a name or dotted name in `module` refers to (`f`,
+        `helpers.f`, `helpers.Class.method`). With a `reader`, that analysis is re-run when
+        the names it rests on change; fact building passes none, as it must not register
+        dependencies once the fixed point is reached."""
         dotted = _dotted(node)
         if not dotted:
             return None
-        parts = dotted.split(".")
-        value = self.state.get(("global", module.key, parts[0]))
+        root, _, rest = dotted.partition(".")
+
+        def lookup(key: tuple) -> Val | None:
+            return self.read_state(key, reader) if reader is not None else self.state.get(key)
+
+        value = lookup(("global", module.key, root))
         if value is None:
             return None
-        for t in value.types:
+        for t in sorted(value.types):
             kind, _, name = t.partition(":")
-            if kind == "func" and len(parts) == 1:
+            if kind == "func" and not rest:
                 return self.index.functions.get(name)
-            if kind == "mod" and len(parts) == 2:
-                inner = self.state.get(("global", name, parts[1]))
-                if inner is not None:
-                    for t2 in inner.types:
-                        if t2.startswith("func:"):
-                            return self.index.functions.get(t2[5:])
+            if kind == "mod" and rest:
+                inner = lookup(("global", name, rest)) if "." not in rest else None
+                for t2 in sorted(inner.types if inner is not None else ()):
+                    if t2.startswith("func:") and t2[5:] in self.index.functions:
+                        return self.index.functions[t2[5:]]
+                found = self.index.module_function(name, rest)
+                if found is not None:
+                    return found
         return None
 
     def _wrapper_checks_consent(self, decorator: FunctionInfo) -> bool:

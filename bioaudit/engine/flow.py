@@ -228,24 +228,13 @@ class FunctionAnalyzer:
         """`r = Depends(get_redis)`: the parameter is what the dependency returns."""
         if not is_dependency_call(node):
             return frozenset()
-        dotted = _dotted(node.args[0]) or ""
-        root, _, rest = dotted.partition(".")
-        value = self.a.read_state(("global", self.module.key, root), self)
-        if value is None:
+        target = self.a.resolve_function(self.module, node.args[0], reader=self)
+        if target is None:
             return frozenset()
-        out: set[str] = set()
-        for t in value.types:
-            kind, _, name = t.partition(":")
-            target = None
-            if kind == "func" and not rest:
-                target = self.a.index.functions.get(name)
-            elif kind == "mod" and rest:
-                target = self.a.index.module_function(name, rest)
-            if target is not None:
-                out |= set(self.a.summary_for(target, self).ret.types)
-                returns = getattr(target.node, "returns", None)
-                if returns is not None:
-                    out |= set(FunctionAnalyzer(self.a, target)._annotation_types(returns))
+        out = set(self.a.summary_for(target, self).ret.types)
+        returns = getattr(target.node, "returns", None)
+        if returns is not None:
+            out |= set(FunctionAnalyzer(self.a, target)._annotation_types(returns))
         return frozenset(out)
 
     def _annotation_types(self, node: ast.expr) -> frozenset:
