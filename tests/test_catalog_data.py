@@ -173,8 +173,11 @@ def test_when_schema(api):
     if "keyword" in when:
         assert IDENT.match(when["keyword"])
     assert ("equals" in when) != ("contains" in when), "exactly one of equals / contains"
-    literals = when.get("equals", when.get("contains"))
-    assert literals and all(isinstance(s, str) and s for s in literals)
+    if "contains" in when:
+        assert when["contains"] and all(isinstance(s, str) and s for s in when["contains"])
+    else:
+        # string constants, or literal flags such as `landmarks=True`
+        assert when["equals"] and all(isinstance(s, (str, bool, int)) and s != "" for s in when["equals"])
 
 
 @pytest.mark.parametrize("api", [a for a in APIS if "region-arg" in a], ids=api_id)
@@ -618,7 +621,7 @@ def test_google_landmark_detection_is_not_a_face_feature():
     for api in APIS:
         when = api.get("when", {})
         for literal in when.get("equals", []) + when.get("contains", []):
-            assert "LANDMARK_DETECTION" not in literal
+            assert "LANDMARK_DETECTION" not in str(literal)
 
 
 @pytest.mark.parametrize(

@@ -1376,19 +1376,25 @@ class FunctionAnalyzer:
         return out
 
     def _when_matches(self, when, call: "_Call") -> bool:
+        """Whether a catalog entry's `when` condition holds: the argument is a string
+        constant (`equals`/`contains`) or a literal (`landmarks=True`, `equals`)."""
         value = None
         index = when.get("arg")
         if index is not None and index < len(call.args):
             value = call.args[index].const
+            if value is None:
+                value = _literal(call.node.args[index])
         keyword = when.get("keyword")
         if value is None and keyword and keyword in call.kwargs:
             value = call.kwargs[keyword].const
+            if value is None:
+                value = next((_literal(kw.value) for kw in call.node.keywords if kw.arg == keyword), None)
         if value is None:
             return False
         if "equals" in when:
-            return value in when["equals"]
+            return any(value == wanted and type(value) is type(wanted) for wanted in when["equals"])
         if "contains" in when:
-            return any(part in value for part in when["contains"])
+            return isinstance(value, str) and any(part in value for part in when["contains"])
         return True
 
     def _select(self, call: "_Call", spec: tuple) -> Val:
