@@ -12,7 +12,9 @@ class NoFallbackVerification(Rule):
     outcome (it gates a login, a session or token, a door or lock, attendance, an
     identity approval) when the project offers no non-face way to reach the same end:
     no password, OTP, PIN, card or document check that gates the same kind of action
-    anywhere in the project, and no fallback declared in config.
+    anywhere in the project, and no fallback declared in config. A similarity or distance
+    computed by hand between two face templates (`np.dot(known, probe)`,
+    `np.linalg.norm(a - b)`, `cosine(...)`) is a verification too.
 
     A second factor that still requires the face (`password_ok and face_ok`) is not a
     fallback; an alternative (`password_ok or face_ok`, an `else` branch, another
@@ -33,7 +35,9 @@ class NoFallbackVerification(Rule):
 
     ## Known limitations
     Ends are matched by kind (login, access, attendance, identity), not by the exact
-    resource; a password login to an admin page counts as a login fallback.
+    resource; a password login to an admin page counts as a login fallback. A match
+    computed with the `@` operator or `(a * b).sum()` is not recognised; a stored template
+    on the other side is recognised by its name (`face_encoding`, `embeddings`).
     """
 
     ID = "BIO002"

@@ -1222,7 +1222,10 @@ class FunctionAnalyzer:
         if k.encrypt.match(qualname) and qualname.rsplit(".", 1)[-1] not in ("Fernet",):
             return combine([*call.args, *call.kwargs.values()]).sealed_version()
         if qualname in k.clean_calls:
-            return combine(a.clean() for a in [*call.args, *call.kwargs.values()])
+            result = combine(a.clean() for a in [*call.args, *call.kwargs.values()])
+            if qualname in k.compare_calls:
+                result = self._template_match(call, [*call.node.args, *(kw.value for kw in call.node.keywords)], qualname, result)
+            return result
         if k.exits.match(qualname) and qualname.split(".")[0] != "builtins" or qualname in ("builtins.exit", "builtins.quit"):
             st.dead = True
             return EMPTY
@@ -1499,6 +1502,13 @@ class FunctionAnalyzer:
             if method in k.insert_methods and isinstance(node.func, ast.Attribute):
                 self._mutate(node.func.value, data, st)
                 return EMPTY
+            if method in k.compare_methods:
+                # `probe.dot(known)` is a similarity score; `landmarks.dot(projection)` is
+                # still facial geometry
+                score = combine([call.receiver.clean(), data.clean()])
+                matched = self._template_match(call, [node.func.value, *node.args], f"{receiver_name}.{method}" if receiver_name else method, score)
+                if matched is not score:
+                    return matched
             if method in k.clean_methods:
                 return combine([call.receiver.clean(), data.clean()])
             if method == "items" and not call.args:
@@ -1516,6 +1526,27 @@ class FunctionAnalyzer:
         if name and k.consent_functions.match(name):
             return self._consent_check(call, st)
         return data.data_only()
+
+    def _template_match(self, call: "_Call", nodes: list[ast.expr], how: str, result: Val) -> Val:
+        """Two face templates compared by hand (`np.dot(known, probe) > 0.5`,
+        `norm(a - b)`): the result decides a face match, like a catalogued `verify` call.
+        One side must hold a template the analysis traced; the other may be a stored one
+        it only knows by name (`user.face_encoding`)."""
+        def traced(node: ast.expr) -> bool:
+            return "template" in self.memo.get(id(node), EMPTY).all_kinds()
+
+        def template_like(node: ast.expr) -> bool:
+            return traced(node) or bool(TEMPLATE_NAMES.search((_dotted(node) or "").rsplit(".", 1)[-1]))
+
+        if len(nodes) == 1 and isinstance(nodes[0], ast.BinOp) and isinstance(nodes[0].op, ast.Sub):
+            nodes = [nodes[0].left, nodes[0].right]  # norm(a - b)
+        elif len(nodes) < 2:
+            return result
+        if not (any(traced(n) for n in nodes) and sum(1 for n in nodes if template_like(n)) >= 2):
+            return result
+        label = f"M:{self.label(call.node)}"
+        self.events.decisions[label] = (self.site(call.node), how)
+        return result.replace(gates=gates_and(result.gates, frozenset({frozenset({label})})))
 
     def _consent_check(self, call: "_Call", st: State) -> Val:
         """A consent call whose code bioaudit cannot read: called as a statement it

@@ -207,6 +207,8 @@ class Knowledge:
         self.clean_calls = frozenset(transform.get("clean", ()))
         self.clean_attributes = frozenset(transform.get("clean-attributes", ()))
         self.clean_methods = frozenset(transform.get("clean-methods", ()))
+        self.compare_calls = frozenset(transform.get("compare", ()))
+        self.compare_methods = frozenset(transform.get("compare-methods", ()))
         self.insert_methods = frozenset(transform.get("insert-methods", ()))
 
         consent = vocab.get("consent", {})
