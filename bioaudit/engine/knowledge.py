@@ -281,27 +281,38 @@ class Knowledge:
         return roots
 
     @functools.cached_property
-    def _import_regex(self) -> re.Pattern[bytes]:
-        return self._build_import_regex()
+    def _import_regexes(self) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+        return self._build_import_regexes()
 
-    def import_regex(self) -> re.Pattern[bytes]:
-        """The face-import regex (built once per Knowledge; relevance asks per file)."""
-        return self._import_regex
+    def face_import_statements(self, data: bytes) -> list[bytes]:
+        """The imports of catalogued face libraries in a file's bytes (each from its
+        optional BOM and leading whitespace to the library name)."""
+        hint, statement = self._import_regexes
+        if hint.search(data) is None:
+            return []
+        # A newline in front puts the file's first line on the same footing as the others.
+        return [m.group(0)[1:] for m in statement.finditer(b"\n" + data)]
 
-    def _build_import_regex(self) -> re.Pattern[bytes]:
-        """A bytes regex that finds imports of any catalogued face library: at a line start
-        (after an optional BOM or form feed), after `;` or a one-line `try:`/`if ...:`, in a
-        comma list (`import os, dlib`), or after a backslash continuation."""
+    def _build_import_regexes(self) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+        """Two bytes regexes. The statement regex finds imports of any catalogued face
+        library: at a line start (after an optional BOM or form feed), after `;` or a
+        one-line `try:`/`if ...:`, in a comma list (`import os, dlib`), or after a backslash
+        continuation. It starts with a character class so the regex engine can skip to
+        candidates; even so it costs ~0.4 s on 41 MB, so a cheaper hint (a library name after
+        `import`/`from` on the same logical line, a superset of the statements) screens
+        files first: 0.2 s, and on code without face imports nothing else runs."""
         names = "|".join(sorted((re.escape(r) for r in self._roots), key=len, reverse=True))
         if not names:
-            return re.compile(rb"(?!x)x")
+            never = re.compile(rb"(?!x)x")
+            return never, never
         ws = rb"(?:[ \t\f]|\\\r?\n)"
-        lead = rb"(?:^(?:\xef\xbb\xbf)?|[;:])" + ws + rb"*"
+        lead = rb"[\n;:](?:\xef\xbb\xbf)?" + ws + rb"*"
         listed = rb"(?:[\w.]+" + ws + rb"*(?:as" + ws + rb"+\w+" + ws + rb"*)?," + ws + rb"*)*"
-        return re.compile(
-            lead + rb"(?:from" + ws + rb"+(?:" + names.encode() + rb")\b|import" + ws + rb"+\(?" + ws + rb"*" + listed + rb"(?:" + names.encode() + rb")\b)",
-            re.M,
+        statement = re.compile(
+            lead + rb"(?:from" + ws + rb"+(?:" + names.encode() + rb")\b|import" + ws + rb"+\(?" + ws + rb"*" + listed + rb"(?:" + names.encode() + rb")\b)"
         )
+        hint = re.compile(rb"(?:import|from)[ \t\f\\](?:[^\n]|\\\r?\n)*?\b(?:" + names.encode() + rb")\b")
+        return hint, statement
 
     def fallback_regex(self) -> re.Pattern[bytes]:
         """A bytes regex for the non-face identity checks: modules that may hold a

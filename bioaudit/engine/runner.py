@@ -486,13 +486,10 @@ def relevance(raw: dict[str, bytes], knowledge: Knowledge) -> tuple[set[str], se
     """The modules worth parsing: those importing a face library (seeds), the project
     modules that (transitively) import them, and everything those import. A helper that
     never imports a face library is still analysed when face code calls it."""
-    regex = knowledge.import_regex()
     seeds: set[str] = set()
     for rel, data in raw.items():
-        match = regex.search(data)
-        if match is None:
-            continue
-        if _requires_text_ok(data, knowledge):
+        statements = knowledge.face_import_statements(data)
+        if statements and _requires_text_ok(data, statements, knowledge):
             seeds.add(rel)
     if not seeds:
         return set(), set()
@@ -536,10 +533,10 @@ def store_readers(keys: set[str], raw: dict[str, bytes], done: set[str]) -> set[
     return {rel for rel, data in raw.items() if rel not in done and any(n in data for n in needles)}
 
 
-def _requires_text_ok(data: bytes, knowledge: Knowledge) -> bool:
+def _requires_text_ok(data: bytes, statements: list[bytes], knowledge: Knowledge) -> bool:
     """Generic roots (boto3, cv2, azure) count only with their face-specific literal."""
-    for match in knowledge.import_regex().finditer(data):
-        text = match.group(0).decode("utf-8", "replace")
+    for statement in statements:
+        text = statement.decode("utf-8", "replace")
         names = re.findall(r"[A-Za-z_][\w]*", text.split("import", 1)[-1] if text.lstrip("\ufeff;: \t\f").startswith("import") else text.split("from", 1)[-1])
         for root in names:
             libs = knowledge.library_for_import(root)
