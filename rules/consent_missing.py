@@ -12,7 +12,10 @@ class ConsentMissing(Rule):
     analyse, enrol, send to a face API) that some path from an entry point reaches
     without a consent check first. Entry points are module-level code,
     `if __name__ == "__main__":` blocks, web routes, CLI commands and functions nothing
-    in the project calls.
+    in the project calls. Test code (`tests/`, `test/`, `testing/`, `test_*.py`,
+    `*_test.py`, `conftest.py`) is not an entry point and its calls do not count: tests
+    run on test data, not on people's faces. A function that only tests call is one
+    nothing in the project calls, so its own face calls are still reported.
 
     A consent check is a condition on a consent predicate that the call sits inside
     (`if user.biometric_consent:`), an earlier early exit when consent is missing

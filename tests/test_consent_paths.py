@@ -350,3 +350,62 @@ def enrol():
 """,
     }
     assert lines(tmp_path, files, "BIO001") == set()
+
+
+TEST_PATHS = ["tests/test_enrol.py", "test_enrol.py", "app/enrol_test.py", "tests/conftest.py", "testing/helpers.py"]
+
+
+@pytest.mark.parametrize("test_path", TEST_PATHS)
+def test_test_code_is_not_an_entry_point(tmp_path, test_path):
+    files = {
+        "app/service.py": FACE + """
+def embed(img):
+    return face_recognition.face_encodings(img)
+
+def enrol(user, img):
+    if not user.biometric_consent:
+        raise PermissionError("no consent")
+    return embed(img)
+
+def library_api(img):
+    return face_recognition.face_locations(img)  # HERE
+""",
+        # a test calls the guarded helper directly, calls a face API itself, and calls
+        # a function only tests call
+        test_path: FACE + """
+from app.service import embed, library_api
+
+def test_embed():
+    assert embed(load("alice.jpg"))
+
+def test_direct():
+    assert face_recognition.face_encodings(load("bob.jpg"))
+
+def test_library_api():
+    assert library_api(load("carol.jpg"))
+""",
+    }
+    assert lines(tmp_path, files, "BIO001") == marked(files)
+
+
+def test_a_production_caller_without_consent_is_still_reported_when_tests_call_too(tmp_path):
+    files = {
+        "app/service.py": FACE + """
+def embed(img):
+    return face_recognition.face_encodings(img)  # HERE
+
+def enrol_without_asking(img):
+    return embed(img)
+""",
+        "tests/test_service.py": """
+from app.service import embed
+
+def test_embed():
+    assert embed(None) is not None
+""",
+    }
+    result = run(tmp_path, files)
+    findings = [f for f in result.findings if f.rule_id == "BIO001"]
+    assert {(f.path, f.span.line) for f in findings} == marked(files)
+    # the evidence path starts at the production entry point, never in the tests
+    assert findings and all(not step.path.startswith("tests/") for f in findings for step in f.steps)

@@ -48,7 +48,8 @@ def build_marker_repo(base: Path) -> tuple[Path, Path]:
     (root / ".git").mkdir(parents=True)
     files = {
         "setup.py": _module(markers, "setup.py", "from setuptools import setup\nsetup(name='evil')\n"),
-        "conftest.py": _module(markers, "conftest.py"),
+        # test code is no BIO001 entry point: printing the template gives it a finding
+        "conftest.py": _module(markers, "conftest.py", "print(enc)\n"),
         "pkg/__init__.py": _module(markers, "pkg__init__.py"),
         "pkg/__main__.py": _module(markers, "pkg__main__.py"),
         "pkg/face_mod.py": _module(markers, "pkg_face_mod.py", "def helper():\n    return enc\n"),

@@ -537,28 +537,34 @@ class Analysis:
     def _unguarded_paths(self) -> dict[str, tuple[Step, ...]]:
         """Functions reachable from an entry point through calls made without consent, each
         with one such path (entry point first)."""
+        # Test code is not an entry point: consent is owed to the people whose faces are
+        # processed, and tests run on test data. A function only tests call is one nothing
+        # in the project calls, so its own face calls are still reported.
         called: dict[str, list] = {}
         for key, events in self.events.items():
+            if _is_test(key):
+                continue
             for call in events.calls.values():
                 called.setdefault(call.callee, []).append((key, call))
         entries = []
         for key in sorted(self.index.functions):
             info = self.index.functions[key]
-            if self._guarded(info):
+            if _is_test(key) or self._guarded(info):
                 continue
             if info.qualname == MODULE_BODY or key not in called or self._is_entry(info):
                 entries.append(key)
         paths: dict[str, tuple[Step, ...]] = {}
         queue = deque()
-        # Real entry points before tests: the evidence path should be the one users hit.
-        entries.sort(key=lambda k: (_is_test(k), k))
         for key in entries:
             info = self.index.functions[key]
             paths[key] = (self._entry_step(info),)
             queue.append(key)
         self._bfs(queue, paths)
         # Functions nothing reaches (cycles without an outside caller) are entry points too.
-        unreached = [k for k in sorted(self.index.functions) if k not in paths and not self._guarded(self.index.functions[k]) and k not in called]
+        unreached = [
+            k for k in sorted(self.index.functions)
+            if k not in paths and not _is_test(k) and not self._guarded(self.index.functions[k]) and k not in called
+        ]
         for key in unreached:
             paths[key] = (self._entry_step(self.index.functions[key]),)
             queue.append(key)
@@ -568,6 +574,8 @@ class Analysis:
     def _bfs(self, queue: deque, paths: dict) -> None:
         out_edges: dict[str, list] = {}
         for key, events in self.events.items():
+            if _is_test(key):
+                continue
             for call in events.calls.values():
                 out_edges.setdefault(key, []).append(call)
         while queue:
