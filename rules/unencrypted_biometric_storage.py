@@ -14,8 +14,9 @@ class UnencryptedBiometricStorage(Rule):
     encrypting it first: files (`open().write`, `pickle.dump`, `np.save`, `json.dump`,
     `joblib.dump`, `torch.save`, `cv2.imwrite`, PIL `Image.save`, a face recognizer's
     `write`), databases (DB-API `execute` with the value in its parameters, SQLAlchemy
-    and Django model fields, MongoDB, Redis, shelve) and object stores (`put_object`
-    without server-side encryption).
+    and Django model fields, MongoDB, Redis, shelve, the Firebase Realtime Database and
+    Firestore) and object stores (`put_object` without server-side encryption, Cloud
+    Storage blobs).
 
     Data that went through a recognised encryption call first (Fernet, AES-GCM,
     ChaCha20-Poly1305, PyNaCl, pycryptodome, a KMS client, or a configured
