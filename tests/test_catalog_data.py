@@ -35,6 +35,7 @@ LIBRARY_REQUIRED = {"id", "imports", "cloud"}
 API_KEYS = {
     "call", "library", "category", "returns", "fields", "image-args", "image-keywords",
     "returns-type", "taints-receiver", "when", "region-arg", "attribute-args", "keeps-taint",
+    "row-columns",
 }
 API_REQUIRED = {"call", "library", "category", "returns"}
 ATTRIBUTE_KEYS = {"of", "name", "type"}
@@ -140,7 +141,12 @@ def test_api_schema(api):
     assert api["category"] in CATEGORIES
     assert api["returns"] in KINDS
     for key, kind in api.get("fields", {}).items():
-        assert isinstance(key, str) and key and kind in KINDS, (key, kind)
+        assert isinstance(key, str) and key and (kind in KINDS or kind == "rows"), (key, kind)
+    # an array of per-face rows: `row-columns` names what each column range holds
+    assert ("rows" in api.get("fields", {}).values()) == ("row-columns" in api)
+    spans = sorted(tuple(map(int, span.split(":"))) for span in api.get("row-columns", {}))
+    assert all(a < b for a, b in spans) and all(b == c for (_, b), (c, _) in zip(spans, spans[1:])), spans
+    assert all(kind in KINDS for kind in api.get("row-columns", {}).values())
     args = api.get("image-args", [])
     assert all(isinstance(a, int) and not isinstance(a, bool) and a >= 0 for a in args)
     assert len(set(args)) == len(args)

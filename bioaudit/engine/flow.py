@@ -834,6 +834,9 @@ class FunctionAnalyzer:
     def e_Subscript(self, node: ast.Subscript, st: State) -> Val:
         base = self.expr(node.value, st)
         key = self.expr(node.slice, st)
+        columns = _columns(base, node.slice)
+        if columns is not None:
+            return columns
         if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int) and base.field(str(node.slice.value)) is not None:
             return base.field(str(node.slice.value))
         if key.const is not None:
@@ -1316,7 +1319,10 @@ class FunctionAnalyzer:
         if spec.fields:
             fields = []
             for name, kind in sorted(spec.fields.items()):
-                value = EMPTY if kind == "none" else source(kind, self.step(node, f"{kind} from `{_short(spec.call)}` (`{name}`)"))
+                if kind == "rows":
+                    value = self._rows(spec, node)
+                else:
+                    value = EMPTY if kind == "none" else source(kind, self.step(node, f"{kind} from `{_short(spec.call)}` (`{name}`)"))
                 fields.append((name, value))
             result = result.replace(fields=tuple(fields))
             if not spec.returns or spec.returns == "none":
@@ -1330,6 +1336,17 @@ class FunctionAnalyzer:
         if spec.taints_receiver and isinstance(node.func, ast.Attribute):
             self._mutate(node.func.value, source(spec.taints_receiver, self.step(node, f"{spec.taints_receiver} stored in the model by `{_short(spec.call)}`")), st)
         return result
+
+    def _rows(self, spec: ApiSpec, node: ast.AST) -> Val:
+        """An array with one row per face whose columns hold different things (YuNet:
+        box, five landmark points, score): the row's column ranges are fields `[a:b]`."""
+        columns = []
+        for span, kind in sorted(spec.row_columns.items(), key=lambda item: int(item[0].split(":")[0])):
+            value = EMPTY if kind == "none" else source(kind, self.step(node, f"{kind} from `{_short(spec.call)}` (columns {span})"))
+            columns.append((f"[{span}]", value))
+        kinds = frozenset(k for k in spec.row_columns.values() if k != "none")
+        row = Val(kinds=kinds, fields=tuple(columns), trace=(self.step(node, f"{'/'.join(sorted(kinds))} from `{_short(spec.call)}`"),))
+        return Val(kinds=kinds, fields=((ROWS, row),), trace=row.trace)
 
     def _region(self, spec: ApiSpec, call: "_Call") -> str:
         where = spec.region_arg
@@ -1664,13 +1681,54 @@ def _downgrade(value: Val) -> Val:
 
 
 MAPPED = "*"  # field holding the values stored under keys not known statically
+ROWS = "#rows"  # field holding one row of an array of per-face rows (see `_rows`)
+
+
+def _columns(row: Val, index: ast.expr) -> Val | None:
+    """`row[:4]`, `row[4:14]`, `row[-1]` on a per-face row with column fields: what those
+    columns hold. None when `row` has no columns or the index is not a constant."""
+    spans = []
+    for key, value in row.fields:
+        if key.startswith("[") and key.endswith("]") and ":" in key:
+            start, _, stop = key[1:-1].partition(":")
+            spans.append((int(start), int(stop), value))
+    if not spans:
+        return None
+    width = max(stop for _, stop, _ in spans)
+
+    def position(node: ast.expr | None, default: int) -> int | None:
+        if node is None:
+            return default
+        number = _literal(node)
+        if isinstance(number, bool) or not isinstance(number, int):
+            return None
+        return number + width if number < 0 else number
+
+    if isinstance(index, ast.Slice):
+        if index.step is not None:
+            return None
+        low, high = position(index.lower, 0), position(index.upper, width)
+    else:
+        low = position(index, 0)
+        high = None if low is None else low + 1
+    if low is None or high is None:
+        return None
+    out = EMPTY
+    for start, stop, value in spans:
+        if start < high and low < stop:
+            out = join(out, value)
+    return out
 
 
 def _element(container: Val) -> Val:
     """An element of a container (iteration, indexing): same data, same item fields.
-    Iterating a mapping yields its keys, which hold none of its values."""
+    Iterating a mapping yields its keys, which hold none of its values; an array of
+    per-face rows yields a row."""
     if container is EMPTY:
         return EMPTY
+    rows = container.field(ROWS)
+    if rows is not None:
+        return rows
     if container.field(MAPPED) is not None and not container.kinds:
         return container.clean()
     if container.types and not container.all_kinds():

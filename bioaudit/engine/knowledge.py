@@ -81,6 +81,8 @@ class ApiSpec:
     region_arg: Mapping | None = None
     attribute_args: Mapping[str, list] = field(default_factory=dict)
     keeps_taint: bool = False
+    # for a field of kind "rows" (an array of per-face rows): kind of each column range
+    row_columns: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def processing(self) -> bool:
@@ -104,6 +106,7 @@ class SinkSpec:
 _API_KEYS = {
     "call", "library", "category", "returns", "fields", "image-args", "image-keywords",
     "returns-type", "taints-receiver", "when", "region-arg", "attribute-args", "keeps-taint",
+    "row-columns",
 }
 
 
@@ -127,6 +130,7 @@ def api_from_table(table: Mapping, source: str) -> ApiSpec:
         region_arg=table.get("region-arg"),
         attribute_args=dict(table.get("attribute-args", {})),
         keeps_taint=bool(table.get("keeps-taint", False)),
+        row_columns=dict(table.get("row-columns", {})),
     )
 
 
