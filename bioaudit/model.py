@@ -9,37 +9,33 @@ import hashlib
 from dataclasses import dataclass, field
 
 
-class Severity(enum.IntEnum):
+class _Level(enum.IntEnum):
+    """A low/medium/high scale, named in lower case in reports and configuration."""
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str):
+        return cls[text.upper()]
+
+
+class Severity(_Level):
     """Harm if the finding is real."""
 
     LOW = 1
     MEDIUM = 2
     HIGH = 3
 
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
-    @classmethod
-    def parse(cls, text: str) -> "Severity":
-        return cls[text.upper()]
-
-
-class Confidence(enum.IntEnum):
+class Confidence(_Level):
     """How the finding was derived: HIGH direct flow from a catalogued API, MEDIUM through
     project summaries or state, LOW name heuristics."""
 
     LOW = 1
     MEDIUM = 2
     HIGH = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> "Confidence":
-        return cls[text.upper()]
 
 
 @dataclass(frozen=True, order=True)
