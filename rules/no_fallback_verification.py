@@ -14,7 +14,7 @@ class NoFallbackVerification(Rule):
     no password, OTP, PIN, card or document check that gates the same kind of action
     anywhere in the project, and no fallback declared in config. A similarity or distance
     computed by hand between two face templates (`np.dot(known, probe)`,
-    `np.linalg.norm(a - b)`, `cosine(...)`) is a verification too.
+    `np.linalg.norm(a - b)`, `known @ probe`, `cosine(...)`) is a verification too.
 
     A second factor that still requires the face (`password_ok and face_ok`) is not a
     fallback; an alternative (`password_ok or face_ok`, an `else` branch, another
@@ -36,7 +36,7 @@ class NoFallbackVerification(Rule):
     ## Known limitations
     Ends are matched by kind (login, access, attendance, identity), not by the exact
     resource; a password login to an admin page counts as a login fallback. A match
-    computed with the `@` operator or `(a * b).sum()` is not recognised; a stored template
+    computed as `(a * b).sum()` is not recognised; a stored template
     on the other side is recognised by its name (`face_encoding`, `embeddings`).
     """
 

@@ -861,6 +861,11 @@ class FunctionAnalyzer:
     def e_BinOp(self, node: ast.BinOp, st: State) -> Val:
         left, right = self.expr(node.left, st), self.expr(node.right, st)
         value = combine([left, right])
+        if isinstance(node.op, ast.MatMult):
+            score = combine([left.clean(), right.clean()])
+            matched = self._template_match(node, [node.left, node.right], "operator @", score)
+            if matched is not score:
+                return matched
         if left.const is not None or right.const is not None:
             if isinstance(node.op, ast.Add) and (isinstance(node.left, (ast.Constant, ast.JoinedStr)) or isinstance(node.right, (ast.Constant, ast.JoinedStr)) or (left.const is not None and right.const is not None)):
                 value = value.replace(const=(left.const or "*") + (right.const or "*"))
@@ -1227,7 +1232,7 @@ class FunctionAnalyzer:
         if qualname in k.clean_calls:
             result = combine(a.clean() for a in [*call.args, *call.kwargs.values()])
             if qualname in k.compare_calls:
-                result = self._template_match(call, [*call.node.args, *(kw.value for kw in call.node.keywords)], qualname, result)
+                result = self._template_match(call.node, [*call.node.args, *(kw.value for kw in call.node.keywords)], qualname, result)
             return result
         if k.exits.match(qualname) and qualname.split(".")[0] != "builtins" or qualname in ("builtins.exit", "builtins.quit"):
             st.dead = True
@@ -1523,7 +1528,7 @@ class FunctionAnalyzer:
                 # `probe.dot(known)` is a similarity score; `landmarks.dot(projection)` is
                 # still facial geometry
                 score = combine([call.receiver.clean(), data.clean()])
-                matched = self._template_match(call, [node.func.value, *node.args], f"{receiver_name}.{method}" if receiver_name else method, score)
+                matched = self._template_match(node, [node.func.value, *node.args], f"{receiver_name}.{method}" if receiver_name else method, score)
                 if matched is not score:
                     return matched
             if method in k.clean_methods:
@@ -1544,9 +1549,10 @@ class FunctionAnalyzer:
             return self._consent_check(call, st)
         return data.data_only()
 
-    def _template_match(self, call: "_Call", nodes: list[ast.expr], how: str, result: Val) -> Val:
+    def _template_match(self, at: ast.AST, nodes: list[ast.expr], how: str, result: Val) -> Val:
         """Two face templates compared by hand (`np.dot(known, probe) > 0.5`,
-        `norm(a - b)`): the result decides a face match, like a catalogued `verify` call.
+        `norm(a - b)`, `known @ probe`): the result decides a face match, like a catalogued
+        `verify` call at `at`.
         One side must hold a template the analysis traced; the other may be a stored one
         it only knows by name (`user.face_encoding`)."""
         def traced(node: ast.expr) -> bool:
@@ -1561,8 +1567,8 @@ class FunctionAnalyzer:
             return result
         if not (any(traced(n) for n in nodes) and sum(1 for n in nodes if template_like(n)) >= 2):
             return result
-        label = f"M:{self.label(call.node)}"
-        self.events.decisions[label] = (self.site(call.node), how)
+        label = f"M:{self.label(at)}"
+        self.events.decisions[label] = (self.site(at), how)
         return result.replace(gates=gates_and(result.gates, frozenset({frozenset({label})})))
 
     def _consent_check(self, call: "_Call", st: State) -> Val:
