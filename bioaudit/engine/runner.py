@@ -420,6 +420,10 @@ def knowledge_digest(config: Config) -> str:
             h.update(resources.files("bioaudit.rules").joinpath("catalogs", name).read_bytes())
         except FileNotFoundError:
             pass
+    # The engine's own code: a changed analysis (or value layout, for the pickled
+    # snapshots) must not reuse results cached by another build of the same version.
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 

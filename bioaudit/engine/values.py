@@ -26,6 +26,7 @@ from bioaudit.model import Step
 
 Gates = frozenset  # frozenset[frozenset[str]]; frozenset() = no dependence
 MAX_CONJUNCTS = 8
+UNCHECKED = 1 << 30  # `Val._bound` before `bounded` has looked at the value
 
 
 def gates_or(a: Gates, b: Gates) -> Gates:
@@ -56,7 +57,7 @@ def gate_labels(g: Gates) -> frozenset[str]:
 class Val:
     __slots__ = (
         "kinds", "sealed", "params", "sealed_params", "types", "gates", "consent",
-        "fields", "const", "store", "trace", "conf", "_hash",
+        "fields", "const", "store", "trace", "conf", "_hash", "_bound", "_all_kinds", "_flat",
     )
 
     def __init__(
@@ -87,6 +88,11 @@ class Val:
         self.trace = trace
         self.conf = conf
         self._hash = None
+        # caches (values never change once built): the field depth `bounded` has checked,
+        # and the kinds of the whole field tree
+        self._bound = UNCHECKED
+        self._all_kinds = None
+        self._flat = None
 
     # -- identity (trace excluded: it is evidence, not meaning) ---------------------------
     def _key(self) -> tuple:
@@ -96,7 +102,13 @@ class Val:
         )
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Val) and self._key() == other._key()
+        if self is other:
+            return True
+        if not isinstance(other, Val):
+            return False
+        if self._hash is not None and other._hash is not None and self._hash != other._hash:
+            return False
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
         if self._hash is None:
@@ -118,9 +130,12 @@ class Val:
         return any(v.tainted for _, v in self.fields)
 
     def all_kinds(self) -> frozenset:
-        kinds = self.kinds
-        for _, v in self.fields:
-            kinds = kinds | v.all_kinds()
+        kinds = self._all_kinds
+        if kinds is None:
+            kinds = self.kinds
+            for _, v in self.fields:
+                kinds = kinds | v.all_kinds()
+            self._all_kinds = kinds
         return kinds
 
     def all_sealed(self) -> frozenset:
@@ -173,6 +188,9 @@ class Val:
         for name, value in changes.items():
             setattr(new, name, value)
         new._hash = None
+        new._bound = UNCHECKED
+        new._all_kinds = None
+        new._flat = None
         return new
 
     # -- derived values -------------------------------------------------------------------
@@ -193,11 +211,13 @@ class Val:
         """All facial data inside, at top level (for a sink that writes the whole object)."""
         if not self.fields:
             return self
-        return Val(
-            kinds=self.all_kinds(), sealed=self.all_sealed(), params=self.all_params(),
-            sealed_params=self.all_sealed_params(), gates=self.gates, consent=self.consent,
-            trace=self.first_trace(), conf=self.conf_of_kinds(),
-        )
+        if self._flat is None:
+            self._flat = Val(
+                kinds=self.all_kinds(), sealed=self.all_sealed(), params=self.all_params(),
+                sealed_params=self.all_sealed_params(), gates=self.gates, consent=self.consent,
+                trace=self.first_trace(), conf=self.conf_of_kinds(),
+            )
+        return self._flat
 
     def conf_of_kinds(self) -> int:
         confs = [self.conf] if self.kinds else []
@@ -284,8 +304,8 @@ def bounded(value: Val, depth: int = MAX_FIELD_DEPTH) -> Val:
     """Keep value shapes finite: fields nested deeper than `depth` (a value that contains
     itself through a loop or recursion) are flattened into their parent, so joins and
     fixed points terminate."""
-    if not value.fields:
-        return value
+    if not value.fields or value._bound <= depth:
+        return value  # already checked at this depth or a stricter one
     if depth <= 0 or len(value.fields) > MAX_FIELDS:
         return value.flattened().replace(types=value.types, const=value.const, store=value.store)
     changed = False
@@ -294,7 +314,9 @@ def bounded(value: Val, depth: int = MAX_FIELD_DEPTH) -> Val:
         new = bounded(sub, depth - 1)
         changed |= new is not sub
         fields.append((key, new))
-    return value.replace(fields=tuple(fields)) if changed else value
+    out = value.replace(fields=tuple(fields)) if changed else value
+    out._bound = depth
+    return out
 
 
 def _join_fields(a: tuple, b: tuple) -> tuple:
