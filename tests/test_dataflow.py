@@ -512,3 +512,39 @@ def test_mediapipe_detection_boxes_and_scores_are_not_landmarks(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_flows_that_tests_drive_are_not_findings(tmp_path):
+    files = {
+        "app/log.py": """
+            import logging
+            log = logging.getLogger(__name__)
+
+            def debug(value):
+                log.debug("value %s", value)  # HERE
+        """,
+        "app/enrol.py": """
+            import face_recognition
+            from app.log import debug
+
+            def enrol(img):
+                enc = face_recognition.face_encodings(img)[0]
+                debug(enc)
+                return enc
+        """,
+        # tests feed facial data to the same logger, and log it themselves
+        "tests/test_enrol.py": """
+            import face_recognition
+            from app.log import debug
+
+            def test_logs():
+                enc = face_recognition.face_encodings(load("alice.jpg"))[0]
+                debug(enc)
+                print(enc)
+        """,
+    }
+    result = run(tmp_path, files)
+    bio003 = [f for f in result.findings if f.rule_id == "BIO003"]
+    assert {(f.path, f.span.line) for f in bio003} == marked(files)
+    # the evidence is the production flow, never the test's
+    assert all(not step.path.startswith("tests/") for f in bio003 for step in f.steps)

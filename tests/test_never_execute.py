@@ -48,8 +48,7 @@ def build_marker_repo(base: Path) -> tuple[Path, Path]:
     (root / ".git").mkdir(parents=True)
     files = {
         "setup.py": _module(markers, "setup.py", "from setuptools import setup\nsetup(name='evil')\n"),
-        # test code is no BIO001 entry point: printing the template gives it a finding
-        "conftest.py": _module(markers, "conftest.py", "print(enc)\n"),
+        "conftest.py": _module(markers, "conftest.py"),
         "pkg/__init__.py": _module(markers, "pkg__init__.py"),
         "pkg/__main__.py": _module(markers, "pkg__main__.py"),
         "pkg/face_mod.py": _module(markers, "pkg_face_mod.py", "def helper():\n    return enc\n"),
@@ -157,7 +156,9 @@ def test_full_scan_never_executes_the_scanned_tree(marker_repo, tmp_path):
     run = run_bioaudit("scan", ".", "--format", "json", "--select", select, cwd=root)
     report = run.json()
     found = {f["path"] for f in report["findings"]}
-    for rel in ("setup.py", "conftest.py", "pkg/__init__.py", "pkg/face_mod.py", "sitecustomize.py", "backend.py", "evilplugin.py", "gen/unit_00.py", f"gen/unit_{GENERATED - 1:02d}.py"):
+    # test code is test data (no findings of its own): its face call is in the inventory
+    assert "conftest.py" in {c["path"] for c in report["inventory"]["face_calls"]}, report["inventory"]["face_calls"]
+    for rel in ("setup.py", "pkg/__init__.py", "pkg/face_mod.py", "sitecustomize.py", "backend.py", "evilplugin.py", "gen/unit_00.py", f"gen/unit_{GENERATED - 1:02d}.py"):
         assert rel in found, f"{rel} was not analysed: {report['not_analysed']}"
     assert not [d for d in report["diagnostics"] if d["code"] == "plugin-error"], report["diagnostics"]
     assert_nothing_ran(markers)

@@ -498,9 +498,16 @@ class Analysis:
         return info._context
 
     def _sink_flows(self) -> list[SinkFlow]:
+        # Flows that tests drive (the data or the sink is in test code) are test data, not
+        # people's faces, as for BIO001's entry points.
+        def driven_by_tests(site, trace) -> bool:
+            return _is_test(site.path) or any(_is_test(step.path) for step in trace)
+
         merged: dict[str, SinkFlow] = {}
         for key in sorted(self.events):
             for (skey, category), hit in sorted(self.events[key].sinks.items()):
+                if driven_by_tests(hit.site, hit.value.trace):
+                    continue
                 sink_id = f"{hit.site.path}:{skey}:{category}"
                 self._merge_flow(merged, sink_id, hit.site, hit.sink, category, hit.value, hit.value.trace, hit.value.conf, hit.details)
         for key in sorted(self.remote_sinks):
@@ -509,6 +516,8 @@ class Analysis:
                 if site_info is None:
                     continue
                 site, sink, category, details = site_info
+                if driven_by_tests(site, trace):
+                    continue
                 if override:
                     details = {**details, **override}
                 self._merge_flow(merged, sink_id.removesuffix(":sealed"), site, sink, category, value, trace, conf, details)
