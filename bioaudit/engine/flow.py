@@ -862,9 +862,8 @@ class FunctionAnalyzer:
         left, right = self.expr(node.left, st), self.expr(node.right, st)
         value = combine([left, right])
         if isinstance(node.op, ast.MatMult):
-            score = combine([left.clean(), right.clean()])
-            matched = self._template_match(node, [node.left, node.right], "operator @", score)
-            if matched is not score:
+            matched = self._face_match(node, [node.left, node.right], "operator @", combine([left.clean(), right.clean()]))
+            if matched is not None:
                 return matched
         if left.const is not None or right.const is not None:
             if isinstance(node.op, ast.Add) and (isinstance(node.left, (ast.Constant, ast.JoinedStr)) or isinstance(node.right, (ast.Constant, ast.JoinedStr)) or (left.const is not None and right.const is not None)):
@@ -1232,7 +1231,8 @@ class FunctionAnalyzer:
         if qualname in k.clean_calls:
             result = combine(a.clean() for a in [*call.args, *call.kwargs.values()])
             if qualname in k.compare_calls:
-                result = self._template_match(call.node, [*call.node.args, *(kw.value for kw in call.node.keywords)], qualname, result)
+                matched = self._face_match(call.node, [*call.node.args, *(kw.value for kw in call.node.keywords)], qualname, result)
+                return result if matched is None else matched
             return result
         if k.exits.match(qualname) and qualname.split(".")[0] != "builtins" or qualname in ("builtins.exit", "builtins.quit"):
             st.dead = True
@@ -1527,9 +1527,9 @@ class FunctionAnalyzer:
             if method in k.compare_methods:
                 # `probe.dot(known)` is a similarity score; `landmarks.dot(projection)` is
                 # still facial geometry
-                score = combine([call.receiver.clean(), data.clean()])
-                matched = self._template_match(node, [node.func.value, *node.args], f"{receiver_name}.{method}" if receiver_name else method, score)
-                if matched is not score:
+                how = f"{receiver_name}.{method}" if receiver_name else method
+                matched = self._face_match(node, [node.func.value, *node.args], how, combine([call.receiver.clean(), data.clean()]))
+                if matched is not None:
                     return matched
             if method in k.clean_methods:
                 return combine([call.receiver.clean(), data.clean()])
@@ -1549,12 +1549,12 @@ class FunctionAnalyzer:
             return self._consent_check(call, st)
         return data.data_only()
 
-    def _template_match(self, at: ast.AST, nodes: list[ast.expr], how: str, result: Val) -> Val:
+    def _face_match(self, at: ast.AST, nodes: list[ast.expr], how: str, score: Val) -> Val | None:
         """Two face templates compared by hand (`np.dot(known, probe) > 0.5`,
-        `norm(a - b)`, `known @ probe`): the result decides a face match, like a catalogued
-        `verify` call at `at`.
-        One side must hold a template the analysis traced; the other may be a stored one
-        it only knows by name (`user.face_encoding`)."""
+        `norm(a - b)`, `known @ probe`): the score decides a face match, like a catalogued
+        `verify` call at `at`; None when `nodes` are not two templates. One side must hold a
+        template the analysis traced; the other may be a stored one it only knows by name
+        (`user.face_encoding`)."""
         def traced(node: ast.expr) -> bool:
             return "template" in self.memo.get(id(node), EMPTY).all_kinds()
 
@@ -1564,12 +1564,12 @@ class FunctionAnalyzer:
         if len(nodes) == 1 and isinstance(nodes[0], ast.BinOp) and isinstance(nodes[0].op, ast.Sub):
             nodes = [nodes[0].left, nodes[0].right]  # norm(a - b)
         elif len(nodes) < 2:
-            return result
+            return None
         if not (any(traced(n) for n in nodes) and sum(1 for n in nodes if template_like(n)) >= 2):
-            return result
+            return None
         label = f"M:{self.label(at)}"
         self.events.decisions[label] = (self.site(at), how)
-        return result.replace(gates=gates_and(result.gates, frozenset({frozenset({label})})))
+        return score.replace(gates=gates_and(score.gates, frozenset({frozenset({label})})))
 
     def _consent_check(self, call: "_Call", st: State) -> Val:
         """A consent call whose code bioaudit cannot read: called as a statement it
