@@ -14,7 +14,8 @@ class NoFallbackVerification(Rule):
     no password, OTP, PIN, card or document check that gates the same kind of action
     anywhere in the project, and no fallback declared in config. A similarity or distance
     computed by hand between two face templates (`np.dot(known, probe)`,
-    `np.linalg.norm(a - b)`, `known @ probe`, `cosine(...)`) is a verification too.
+    `np.linalg.norm(a - b)`, `known @ probe`, `cosine(...)`) is a verification too, also
+    inside a project helper (`cosine_similarity(a, b)`) when a call passes it templates.
 
     A second factor that still requires the face (`password_ok and face_ok`) is not a
     fallback; an alternative (`password_ok or face_ok`, an `else` branch, another

@@ -8,6 +8,7 @@ exits respected); interprocedural through summaries the `Analysis` keeps to a fi
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -862,7 +863,7 @@ class FunctionAnalyzer:
         left, right = self.expr(node.left, st), self.expr(node.right, st)
         value = combine([left, right])
         if isinstance(node.op, ast.MatMult):
-            matched = self._face_match(node, [node.left, node.right], "operator @", combine([left.clean(), right.clean()]))
+            matched = self._face_match(node, [node.left, node.right], "operator @", combine([left.clean(), right.clean()]), value)
             if matched is not None:
                 return matched
         if left.const is not None or right.const is not None:
@@ -1095,13 +1096,14 @@ class FunctionAnalyzer:
             st.consented = True
         if summary.always_exits:
             st.dead = True
+        match = functools.partial(self._match_at_call, info, call, bound, argvals)
         for end, gates in summary.actions:
-            self.action(call.node, frozenset({end}), st, extra_gates=_subst_gates(gates, argvals))
+            self.action(call.node, frozenset({end}), st, extra_gates=_subst_gates(gates, argvals, match))
         named = self.k.action_ends(info.qualname.rsplit(".", 1)[-1])
         if named:
             self.action(call.node, named, st)
         ret = summary.ret
-        result = self._substitute(ret, argvals)
+        result = self._substitute(ret, argvals, match)
         if not (summary.enforces_consent or ret.consent) and self.k.consent_functions.match(info.qualname.rsplit(".", 1)[-1]):
             # Its code does not show the check (it asks another service): trust the name.
             if call.statement:
@@ -1110,6 +1112,36 @@ class FunctionAnalyzer:
         if ret.kinds:
             result = _downgrade(result).with_step(self.step(call.node, f"returned by `{info.display.rsplit('.', 1)[-1]}()`"))
         return result
+
+    def _match_at_call(self, info: FunctionInfo, call: "_Call", bound: bool, argvals: dict[int, Val], indices: list[int], how: str) -> str | None:
+        """A callee compares its parameters `indices` as face templates (see `_face_match`):
+        a match decided here when this call passes templates (one traced, the others traced
+        or named like stored templates), a comparison of this function's own parameters when
+        it passes those, nothing otherwise."""
+        args = [argvals.get(i) for i in indices]
+        if any(a is None for a in args):
+            return None
+        if any("template" in a.all_kinds() for a in args):
+            nodes = self._arg_nodes(info, call, bound)
+            if all("template" in a.all_kinds() or TEMPLATE_NAMES.search((_dotted(nodes.get(i)) or "").rsplit(".", 1)[-1]) for i, a in zip(indices, args)):
+                label = f"M:{self.label(call.node)}"
+                self.events.decisions[label] = (self.site(call.node), f"{info.display.rsplit('.', 1)[-1]}()")
+                return label
+            return None
+        if all(a.all_params() for a in args):
+            return f"Q:{','.join(str(min(a.all_params())) for a in args)}|{how}"
+        return None
+
+    def _arg_nodes(self, info: FunctionInfo, call: "_Call", bound: bool) -> dict[int, ast.expr]:
+        """The argument expressions by the callee's parameter index (positional and named;
+        not starred)."""
+        params = [p.lstrip("*") for p in info.params]
+        offset = 1 if bound and params else 0
+        out = {i + offset: node for i, node in enumerate(call.node.args) if not isinstance(node, ast.Starred)}
+        for kw in call.node.keywords:
+            if kw.arg in params:
+                out[params.index(kw.arg)] = kw.value
+        return out
 
     def _bind_args(self, info: FunctionInfo, call: "_Call", bound: bool) -> dict[int, Val]:
         params = info.params
@@ -1133,10 +1165,10 @@ class FunctionAnalyzer:
                 out[kwstar] = join(out.get(kwstar, EMPTY), value)
         return out
 
-    def _substitute(self, ret: Val, argvals: dict[int, Val]) -> Val:
+    def _substitute(self, ret: Val, argvals: dict[int, Val], match=None) -> Val:
         if ret is EMPTY:
             return EMPTY
-        out = ret.replace(params=frozenset(), sealed_params=frozenset(), gates=_subst_gates(ret.gates, argvals), fields=tuple((k, self._substitute(v, argvals)) for k, v in ret.fields))
+        out = ret.replace(params=frozenset(), sealed_params=frozenset(), gates=_subst_gates(ret.gates, argvals, match), fields=tuple((k, self._substitute(v, argvals, match)) for k, v in ret.fields))
         for p in ret.params:
             arg = argvals.get(p)
             if arg is not None:
@@ -1231,7 +1263,7 @@ class FunctionAnalyzer:
         if qualname in k.clean_calls:
             result = combine(a.clean() for a in [*call.args, *call.kwargs.values()])
             if qualname in k.compare_calls:
-                matched = self._face_match(call.node, [*call.node.args, *(kw.value for kw in call.node.keywords)], qualname, result)
+                matched = self._face_match(call.node, [*call.node.args, *(kw.value for kw in call.node.keywords)], qualname, result, result)
                 return result if matched is None else matched
             return result
         if k.exits.match(qualname) and qualname.split(".")[0] != "builtins" or qualname in ("builtins.exit", "builtins.quit"):
@@ -1528,7 +1560,8 @@ class FunctionAnalyzer:
                 # `probe.dot(known)` is a similarity score; `landmarks.dot(projection)` is
                 # still facial geometry
                 how = f"{receiver_name}.{method}" if receiver_name else method
-                matched = self._face_match(node, [node.func.value, *node.args], how, combine([call.receiver.clean(), data.clean()]))
+                score = combine([call.receiver.clean(), data.clean()])
+                matched = self._face_match(node, [node.func.value, *node.args], how, score, combine([call.receiver, data]).data_only())
                 if matched is not None:
                     return matched
             if method in k.clean_methods:
@@ -1549,12 +1582,14 @@ class FunctionAnalyzer:
             return self._consent_check(call, st)
         return data.data_only()
 
-    def _face_match(self, at: ast.AST, nodes: list[ast.expr], how: str, score: Val) -> Val | None:
+    def _face_match(self, at: ast.AST, nodes: list[ast.expr], how: str, score: Val, otherwise: Val) -> Val | None:
         """Two face templates compared by hand (`np.dot(known, probe) > 0.5`,
-        `norm(a - b)`, `known @ probe`): the score decides a face match, like a catalogued
-        `verify` call at `at`; None when `nodes` are not two templates. One side must hold a
-        template the analysis traced; the other may be a stored one it only knows by name
-        (`user.face_encoding`)."""
+        `norm(a - b)`, `known @ probe`): `score` deciding a face match, like a catalogued
+        `verify` call at `at`. One side must hold a template the analysis traced; the other
+        may be a stored one it only knows by name (`user.face_encoding`). When parameters
+        stand where templates would, `otherwise` (the value as if nothing were compared)
+        carries a conditional match that callers passing templates decide. None when
+        `nodes` cannot be two templates."""
         def traced(node: ast.expr) -> bool:
             return "template" in self.memo.get(id(node), EMPTY).all_kinds()
 
@@ -1565,11 +1600,17 @@ class FunctionAnalyzer:
             nodes = [nodes[0].left, nodes[0].right]  # norm(a - b)
         elif len(nodes) < 2:
             return None
-        if not (any(traced(n) for n in nodes) and sum(1 for n in nodes if template_like(n)) >= 2):
+        if any(traced(n) for n in nodes) and sum(1 for n in nodes if template_like(n)) >= 2:
+            label = f"M:{self.label(at)}"
+            self.events.decisions[label] = (self.site(at), how)
+            return score.replace(gates=gates_and(score.gates, frozenset({frozenset({label})})))
+        # Inside a helper (`def similarity(a, b): return np.dot(a, b)`) it is a match where
+        # callers pass templates for those parameters: decided at their calls.
+        params = [self.memo.get(id(n), EMPTY).all_params() for n in nodes]
+        if not any(params) or not all(p or template_like(n) for p, n in zip(params, nodes)):
             return None
-        label = f"M:{self.label(at)}"
-        self.events.decisions[label] = (self.site(at), how)
-        return score.replace(gates=gates_and(score.gates, frozenset({frozenset({label})})))
+        label = f"Q:{','.join(str(min(p)) for p in params if p)}|{how}"
+        return otherwise.replace(gates=gates_and(otherwise.gates, frozenset({frozenset({label})})))
 
     def _consent_check(self, call: "_Call", st: State) -> Val:
         """A consent call whose code bioaudit cannot read: called as a statement it
@@ -1664,17 +1705,26 @@ def gates_or_all(gates_list):
     return out
 
 
-def _subst_gates(gates, argvals: dict[int, Val]):
-    if not gates or not any(label.startswith("P:") for label in gate_labels(gates)):
+def _subst_gates(gates, argvals: dict[int, Val], match=None):
+    """Gates of a callee's result or action, in the caller: `P:<i>` becomes what argument
+    i depends on; `Q:<i,j>|how` (a face match if the arguments are templates) becomes
+    what `match(indices, how)` decides at the call (an `M:` label, a `Q:` label over the
+    caller's own parameters, or nothing)."""
+    if not gates or not any(label.startswith(("P:", "Q:")) for label in gate_labels(gates)):
         return gates
     out = frozenset()
     for conj in gates:
-        base = frozenset({frozenset(l for l in conj if not l.startswith("P:"))})
+        base = frozenset({frozenset(l for l in conj if not l.startswith(("P:", "Q:")))})
         for label in conj:
             if label.startswith("P:"):
                 arg = argvals.get(int(label[2:]))
                 if arg is not None and arg.gates:
                     base = gates_and(base, arg.gates)
+            elif label.startswith("Q:") and match is not None:
+                indices, _, how = label[2:].partition("|")
+                decided = match([int(i) for i in indices.split(",")], how)
+                if decided:
+                    base = gates_and(base, frozenset({frozenset({decided})}))
         out = gates_or(out, frozenset(c for c in base if c) or frozenset())
     return out
 
