@@ -418,6 +418,47 @@ class Analysis:
             info._catalogued = cached
         return cached
 
+    def overrides(self, method: FunctionInfo) -> list[FunctionInfo]:
+        """For an abstract method (`raise NotImplementedError`, `pass`, `...`,
+        `@abstractmethod`): the methods of that name project subclasses define, the code
+        `self.method()` in the base class really runs (`self._add()` in a template method).
+        Concrete methods keep their own summary: following every override of every
+        method costs more than it finds."""
+        cls = method.cls
+        if cls is None or not _is_abstract(method):
+            return []
+        name = method.qualname.rpartition(".")[2]
+        out = [
+            sub.methods[name] for sub in self._derived_candidates(cls)
+            if name in sub.methods and cls in self.mro(sub)
+        ]
+        return sorted(out, key=lambda f: f.key)
+
+    def _derived_candidates(self, cls: ClassInfo) -> list[ClassInfo]:
+        """Classes that may derive from `cls`, by the names in their base expressions
+        (static, so cached; `mro` confirms a candidate when it matters)."""
+        cache = self.__dict__.setdefault("_derived_cache", {})
+        found = cache.get(cls.key)
+        if found is None:
+            by_name = self.__dict__.get("_derived_by_name")
+            if by_name is None:
+                by_name = self._derived_by_name = {}
+                for other in self.index.classes.values():
+                    for base in other.node.bases:
+                        last = (_dotted(base) or "").rpartition(".")[2]
+                        if last:
+                            by_name.setdefault(last, []).append(other)
+            found, todo, seen = [], [cls], {cls.key}
+            while todo:
+                current = todo.pop()
+                for sub in by_name.get(current.qualname.rpartition(".")[2], ()):
+                    if sub.key not in seen:
+                        seen.add(sub.key)
+                        found.append(sub)
+                        todo.append(sub)
+            cache[cls.key] = found
+        return found
+
     def find_method(self, cls: ClassInfo, name: str) -> FunctionInfo | None:
         for current in self.mro(cls):
             if name in current.methods:
@@ -786,6 +827,28 @@ class Analysis:
             ends = frozenset(self.declared_fallback.get("ends") or ("login", "access", "attendance", "identity"))
             fallbacks.append(Fallback(ends, Step("", 0, 0, f"declared in config: {self.declared_fallback.get('reason', '')}"), "declared"))
         return sorted(decisions.values(), key=lambda d: (d.site.path, d.site.line, d.site.column)), fallbacks
+
+
+def _is_abstract(method: FunctionInfo) -> bool:
+    """A method with no behaviour of its own, for subclasses to supply."""
+    cached = method.__dict__.get("_abstract")
+    if cached is None:
+        node = method.node
+        body = list(getattr(node, "body", ()))
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            body = body[1:]  # docstring
+
+        def empty(stmt: ast.stmt) -> bool:
+            if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis):
+                return True
+            if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+                exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+                return (_dotted(exc) or "").rpartition(".")[2] == "NotImplementedError"
+            return False
+
+        decorated = any((_dotted(d) or "").rpartition(".")[2] == "abstractmethod" for d in getattr(node, "decorator_list", ()))
+        cached = method.__dict__["_abstract"] = decorated or (bool(body) and all(empty(stmt) for stmt in body))
+    return cached
 
 
 def _is_test(key: str) -> bool:

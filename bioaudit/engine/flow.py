@@ -203,7 +203,9 @@ class FunctionAnalyzer:
         if self.f.cls is not None and params and not self._is_static():
             first = params[0].lstrip("*")
             kind = "cls" if self._is_classmethod() else "pinst"
-            env[first] = Val(types=frozenset({f"{kind}:{self.f.cls.key}"}))
+            # `sub:` marks that `self` may be an instance of a subclass (see `attribute`)
+            types = {f"{kind}:{self.f.cls.key}"} | ({f"sub:{self.f.cls.key}"} if kind == "pinst" else set())
+            env[first] = Val(types=frozenset(types))
         # FastAPI-style dependencies: `user = Depends(get_user)` is evaluated per call.
         return env
 
@@ -799,6 +801,8 @@ class FunctionAnalyzer:
                     method = self.a.find_method(cls, attr)
                     if method is not None:
                         types.add(f"bound:{method.key}" if kind == "pinst" else f"func:{method.key}")
+                        if kind == "pinst" and f"sub:{name}" in base.types:
+                            types.update(f"bound:{m.key}" for m in self.a.overrides(method))
                     elif kind == "cls" and attr == "objects":
                         types.add(f"manager:{name}")
                     state = self.a.read_state(("field", name, attr), self)
@@ -1018,6 +1022,10 @@ class FunctionAnalyzer:
         result = EMPTY
         resolved = False
         consented_before = st.consented
+        dead_before = st.dead
+        # Several project functions may be the target (a method and its overrides): the
+        # path ends, or consent holds, after the call only if it does for every one.
+        project_outcomes: list[tuple[bool, bool]] = []
         for t in sorted(callee.types):
             kind, _, name = t.partition(":")
             if kind == "ext":
@@ -1034,7 +1042,9 @@ class FunctionAnalyzer:
                 if info is not None:
                     resolved = True
                     static = kind == "bound" and any(_decorator_name(d) == "staticmethod" for d in info.decorators)
+                    st.dead, st.consented = dead_before, consented_before
                     result = join(result, self.project_call(info, call, st, bound=kind == "bound" and not static, consented_before=consented_before))
+                    project_outcomes.append((st.dead, st.consented))
                     vendored = self.a.catalogued(info)
                     if vendored:
                         result = join(result, self.external_call(vendored, call, st))
@@ -1050,6 +1060,9 @@ class FunctionAnalyzer:
                 resolved = True
                 self.wrapped_calls.append((name, st.consented))
                 result = join(result, combine(args))
+        if len(project_outcomes) > 1:
+            st.dead = dead_before or all(dead for dead, _ in project_outcomes)
+            st.consented = all(consented for _, consented in project_outcomes)
         if not resolved:
             result = self.unresolved_call(call, st)
         if not result.consent and (call.receiver.consent or any(a.consent for a in args) or any(v.consent for v in kwargs.values())):
