@@ -548,3 +548,54 @@ def test_flows_that_tests_drive_are_not_findings(tmp_path):
     assert {(f.path, f.span.line) for f in bio003} == marked(files)
     # the evidence is the production flow, never the test's
     assert all(not step.path.startswith("tests/") for f in bio003 for step in f.steps)
+
+
+def test_a_list_of_per_face_records_keeps_each_records_shape(tmp_path):
+    files = {
+        "faces.py": """
+            import logging
+            import face_recognition
+
+            log = logging.getLogger(__name__)
+
+            def build(images):
+                faces = []
+                for img in images:
+                    for enc in face_recognition.face_encodings(img):
+                        faces.append({"id": len(faces), "embedding": enc, "img": img, "rect": (0, 0, 1, 1)})
+                for face in faces:
+                    log.info("face %s at %s", face["id"], face["rect"])
+                    log.info("crop %s", face["img"])  # HERE
+                    log.info("template %s", face["embedding"])  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_records_stored_through_a_method_keep_their_facial_data(tmp_path):
+    # Callers write their whole argument into the shared list, so the record is kept flat
+    # there (conservative: `record["name"]` counts as holding the template too).
+    files = {
+        "gallery.py": """
+            import logging
+            import face_recognition
+
+            log = logging.getLogger(__name__)
+
+            class Gallery:
+                def __init__(self):
+                    self.records = []
+
+                def add(self, name, enc):
+                    self.records.append({"name": name, "enc": enc})
+
+            def build(images):
+                gallery = Gallery()
+                for img in images:
+                    for enc in face_recognition.face_encodings(img):
+                        gallery.add("someone", enc)
+                for record in gallery.records:
+                    log.info("template %s", record["enc"])  # HERE
+        """,
+    }
+    assert marked(files) <= lines(tmp_path, files, "BIO003")

@@ -13,7 +13,7 @@ from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse
 from bioaudit.engine.flow import HIGH, LOW, Events, FunctionAnalyzer, Summary, _dotted, is_dependency_call
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex
 from bioaudit.engine.knowledge import Knowledge
-from bioaudit.engine.values import EMPTY, Val, bounded, join
+from bioaudit.engine.values import EMPTY, Val, bounded, join, without_params
 from bioaudit.model import Confidence, Step
 
 MAX_ROUNDS_PER_FUNCTION = 12
@@ -224,12 +224,16 @@ class Analysis:
         return self.state.get(key)
 
     def write_state(self, key: tuple, value: Val, analyzer: FunctionAnalyzer) -> None:
-        if key[0] != "store" and value.params:
-            # A parameter stored into shared state: record it in the summary so each caller
-            # writes its own argument there.
-            for p in value.params:
+        params = value.all_params() if key[0] != "store" else frozenset()
+        if params:
+            # A parameter stored into shared state (also inside a record: `self.items.
+            # append({"enc": enc})`): record it in the summary so each caller writes its own
+            # argument there.
+            for p in params:
                 analyzer.param_state.add((p, key))
-            value = value.replace(params=frozenset(), sealed_params=frozenset())
+            # Callers write their whole argument there, not its place in the record, so
+            # the record's shape would claim fields empty that are not: keep it flat.
+            value = without_params(value.flattened())
         value = value.replace(gates=frozenset()) if value.gates and key[0] != "global" else value
         value = bounded(value)
         if self._run_writes is not None:

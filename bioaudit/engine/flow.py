@@ -30,6 +30,7 @@ TEMPLATE_NAMES = re.compile(
     r"(?i)(^|_)(known_?)?(face_?)?(encodings?|embeddings?|descriptors?|templates?|face_?db|face_?vectors?|face_?features?)($|_)"
 )
 _STRINGISH = ("str", "repr", "format")
+_ONE_ITEM_INSERTS = frozenset({"append", "appendleft", "add", "insert", "put", "put_nowait", "push"})
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
 _FLUENT = frozenset({"eval", "to", "cuda", "cpu", "half", "float", "double", "requires_grad_", "train"})
@@ -1567,7 +1568,12 @@ class FunctionAnalyzer:
             if ends:
                 self.action(node, ends, st)
             if method in k.insert_methods and isinstance(node.func, ast.Attribute):
-                self._mutate(node.func.value, data, st)
+                if method in _ONE_ITEM_INSERTS and call.args and not call.kwargs:
+                    # one item goes in as it is: a list of per-face records keeps each
+                    # record's shape (`faces.append({"embedding": e, "img": crop})`)
+                    self._mutate(node.func.value, call.args[-1], st)
+                else:
+                    self._mutate(node.func.value, data, st)
                 return EMPTY
             if method in k.compare_methods:
                 # `probe.dot(known)` is a similarity score; `landmarks.dot(projection)` is

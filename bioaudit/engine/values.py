@@ -319,6 +319,15 @@ def bounded(value: Val, depth: int = MAX_FIELD_DEPTH) -> Val:
     return out
 
 
+def without_params(value: Val) -> Val:
+    """The value with no dependence on the analysed function's parameters, at any depth
+    (what shared state keeps once the summary records which parameter went there)."""
+    if not (value.params or value.sealed_params or value.fields):
+        return value
+    fields = tuple((key, without_params(sub)) for key, sub in value.fields)
+    return value.replace(params=frozenset(), sealed_params=frozenset(), fields=fields)
+
+
 def _join_fields(a: tuple, b: tuple) -> tuple:
     if not a:
         return b
