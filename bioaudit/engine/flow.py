@@ -30,6 +30,11 @@ TEMPLATE_NAMES = re.compile(
     r"(?i)(^|_)(known_?)?(face_?)?(encodings?|embeddings?|descriptors?|templates?|face_?db|face_?vectors?|face_?features?)($|_)"
 )
 _STRINGISH = ("str", "repr", "format")
+# isinstance() classes that say a value is text (a path, URL or base64), or pixel data
+_TEXT_TYPES = frozenset({"str", "bytes", "Path", "PurePath", "PosixPath", "PathLike"})
+_PIXEL_TYPES = frozenset({"ndarray"})
+# parameter index offset for "parameter i where it is known to be text" (see `_narrow`)
+TEXT_PARAM = 1000
 _ONE_ITEM_INSERTS = frozenset({"append", "appendleft", "add", "insert", "put", "put_nowait", "push"})
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
@@ -81,11 +86,14 @@ class Summary:
     actions: frozenset = frozenset()
     # decorator wrappers: calls of the wrapped function and whether consent held there
     wrapped_calls: tuple = ()
+    # parameters the function passes to a face API as images (callers' arguments are face
+    # images from that call on, as if they had passed them to the API themselves)
+    image_params: frozenset = frozenset()
 
     def key(self) -> tuple:
         return (
             self.ret, frozenset(self.param_sinks), self.param_state, self.enforces_consent,
-            self.always_exits, self.actions, self.wrapped_calls,
+            self.always_exits, self.actions, self.wrapped_calls, self.image_params,
         )
 
 
@@ -153,6 +161,7 @@ class FunctionAnalyzer:
         self.param_state: set = set()
         self.actions: set = set()
         self.wrapped_calls: list = []
+        self.image_params: set = set()
         self.loop_exits: list[list[State]] = []
         self.loop_continues: list[list[State]] = []
         self.memo: dict[int, Val] = {}
@@ -177,6 +186,7 @@ class FunctionAnalyzer:
         s.always_exits = self.normal_exits == 0 and not self.is_module
         s.actions = frozenset(self.actions)
         s.wrapped_calls = tuple(sorted(set(self.wrapped_calls)))
+        s.image_params = frozenset(self.image_params)
         return s, self.events
 
     def _entry_env(self) -> dict:
@@ -706,7 +716,30 @@ class FunctionAnalyzer:
         gates = self.memo.get(id(test), EMPTY).gates
         if gates:
             out.gates = gates_and(st.gates, gates)
+        self._narrow(test, out, truthy)
         return out
+
+    def _narrow(self, test: ast.expr, st: State, truthy: bool) -> None:
+        """Where `isinstance(img, str)` holds, or `isinstance(img, np.ndarray)` does not,
+        `img` is a path, URL or encoded text, not pixels: it holds no face image, and a
+        parameter there stands for what callers pass minus its face images
+        (`TEXT_PARAM + i`). So `raise FileNotFoundError(img)` after
+        `if isinstance(img, np.ndarray): return img` leaks no image."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            self._narrow(test.operand, st, not truthy)
+            return
+        if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance"
+                and len(test.args) == 2 and isinstance(test.args[0], ast.Name)):
+            return
+        classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+        names = {(_dotted(c) or "").rpartition(".")[2] for c in classes}
+        if not ((truthy and names <= _TEXT_TYPES) or (not truthy and names <= _PIXEL_TYPES)):
+            return
+        name = test.args[0].id
+        value = st.env.get(name)
+        if value is None or not ("face-image" in value.kinds or any(p < TEXT_PARAM for p in value.params)):
+            return
+        st.env[name] = _as_text(value)
 
     def consent_of(self, test: ast.expr, truthy: bool) -> bool:
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -921,6 +954,10 @@ class FunctionAnalyzer:
         out = value.flattened().data_only()
         if value.const is not None and node.format_spec is None:
             out = out.replace(const=value.const)  # f"{BASE_URL}/v1" keeps what it knows
+        if _PATHLIKE.search((_dotted(node.value) or "").rsplit(".", 1)[-1]):
+            # f"... {img_path} does not exist": what is formatted is the path, not pixels
+            # (APIs that take "a path or an array" under one name)
+            out = _as_text(out)
         return out
 
     def e_List(self, node, st: State) -> Val:
@@ -1076,6 +1113,8 @@ class FunctionAnalyzer:
         site = self.site(call.node)
         self.events.calls[(self.skey(call.node), info.key)] = CallEvent(info.key, site, consented_before)
         argvals = self._bind_args(info, call, bound)
+        # what a parameter holds where the callee knows it is text (see `_narrow`)
+        argvals.update({TEXT_PARAM + i: _as_text(v) for i, v in list(argvals.items())})
         for index, arg in argvals.items():
             passed = frozenset(t for t in arg.types if t.split(":", 1)[0] in ("inst", "pinst", "cls", "mod", "func"))
             if passed:
@@ -1106,6 +1145,11 @@ class FunctionAnalyzer:
             arg = argvals.get(index)
             if arg is not None and arg.tainted:
                 self.a.write_state(key, _downgrade(arg.flattened().with_step(self.step(call.node, note))), self)
+        if summary.image_params:
+            nodes = self._arg_nodes(info, call, bound)
+            for index in sorted(summary.image_params):
+                if index in nodes:
+                    self._mark_image(nodes[index], st, f"`{info.display.rsplit('.', 1)[-1]}()`, which gives it to a face API")
         if summary.enforces_consent:
             st.consented = True
         if summary.always_exits:
@@ -1361,10 +1405,10 @@ class FunctionAnalyzer:
             # Images passed to a face API are face images from here on.
             for index in spec.image_args:
                 if index < len(node.args):
-                    self._mark_image(node.args[index], st, spec)
+                    self._mark_image(node.args[index], st, f"`{_short(spec.call)}`")
             for kw in node.keywords:
                 if kw.arg in spec.image_keywords:
-                    self._mark_image(kw.value, st, spec)
+                    self._mark_image(kw.value, st, f"`{_short(spec.call)}`")
         if spec.returns and spec.returns != "none":
             result = source(spec.returns, self.step(node, f"{spec.returns} from `{_short(spec.call)}`"))
         if spec.fields:
@@ -1411,13 +1455,14 @@ class FunctionAnalyzer:
             return call.kwargs[keyword].const
         return ""
 
-    def _mark_image(self, arg: ast.expr, st: State, spec: ApiSpec) -> None:
-        step = self.step(arg, f"image passed to `{_short(spec.call)}`")
+    def _mark_image(self, arg: ast.expr, st: State, where: str) -> None:
+        step = self.step(arg, f"image passed to {where}")
         # Face APIs also take file paths and URLs: a path is not a face image.
         value = self.memo.get(id(arg), EMPTY)
         name = _dotted(arg) or ""
         if value.const is not None or _PATHLIKE.search(name.rsplit(".", 1)[-1]) or "inst:pathlib.Path" in value.types:
             return
+        self.image_params.update(p for p in value.params if p < TEXT_PARAM)
         if isinstance(arg, ast.Name):
             current = st.env.get(arg.id, EMPTY)
             if "face-image" not in current.kinds:
@@ -1427,7 +1472,7 @@ class FunctionAnalyzer:
         elif isinstance(arg, (ast.Dict, ast.List, ast.Tuple)):
             for sub in (arg.values if isinstance(arg, ast.Dict) else arg.elts):
                 if sub is not None:
-                    self._mark_image(sub, st, spec)
+                    self._mark_image(sub, st, where)
 
     def _literal_arguments(self, call: "_Call") -> dict:
         out = {}
@@ -1746,6 +1791,16 @@ def _subst_gates(gates, argvals: dict[int, Val], match=None):
                     base = gates_and(base, frozenset({frozenset({decided})}))
         out = gates_or(out, frozenset(c for c in base if c) or frozenset())
     return out
+
+
+def _as_text(value: Val) -> Val:
+    """What `value` can be where it is known to be text: no face image (pixels), at any
+    depth, and the caller's own parameters in it known to be text too."""
+    if "face-image" not in value.all_kinds() and not any(p < TEXT_PARAM for p in value.all_params()):
+        return value
+    fields = tuple((key, _as_text(sub)) for key, sub in value.fields)
+    params = frozenset(p + TEXT_PARAM if p < TEXT_PARAM else p for p in value.params)
+    return value.replace(kinds=value.kinds - {"face-image"}, params=params, fields=fields)
 
 
 def _downgrade(value: Val) -> Val:
