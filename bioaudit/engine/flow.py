@@ -874,6 +874,9 @@ class FunctionAnalyzer:
         base = self.expr(node.value, st)
         key = self.expr(node.slice, st)
         columns = _columns(base, node.slice)
+        rows = base.field(ROWS)
+        if columns is None and rows is not None and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2:
+            columns = _columns(rows, node.slice.elts[1])  # faces[:, :4], faces[0, 4:14]
         if columns is not None:
             return columns
         if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int) and base.field(str(node.slice.value)) is not None:
