@@ -129,7 +129,7 @@ def phases(args) -> None:
         sys.stderr = saved
     total_w, total_c = time.perf_counter() - T0_WALL, time.process_time() - T0_CPU
     STATS["0 imports + registry + config (before scan)"] = [1, scan_entry["wall"] - T0_WALL, scan_entry["cpu"] - T0_CPU]
-    print(f"| phase (inclusive) | calls | wall s | CPU s | % of CPU |")
+    print("| phase (inclusive) | calls | wall s | CPU s | % of CPU |")
     print("|---|---:|---:|---:|---:|")
     for name in sorted(STATS):
         calls, w, c = STATS[name]

@@ -1,8 +1,6 @@
 """Lint the rules themselves: ids, names, docs and regulation references."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bioaudit.registry import RULE_ID, RULE_NAME, load_registry, validate_rule
