@@ -15,7 +15,7 @@ class UnencryptedBiometricStorage(Rule):
     `joblib.dump`, `torch.save`, `cv2.imwrite`, PIL `Image.save`, a face recognizer's
     `write`), databases (DB-API `execute` with the value in its parameters, SQLAlchemy
     and Django model fields, MongoDB, Redis, shelve, the Firebase Realtime Database and
-    Firestore) and object stores (`put_object` without server-side encryption, Cloud
+    Firestore, vector databases: ChromaDB, Pinecone, Qdrant, Milvus) and object stores (`put_object` without server-side encryption, Cloud
     Storage blobs).
 
     Data that went through a recognised encryption call first (Fernet, AES-GCM,
