@@ -162,6 +162,8 @@ class FunctionAnalyzer:
         self.actions: set = set()
         self.wrapped_calls: list = []
         self.image_params: set = set()
+        # local name -> the local name it is a view of (`gray = cv2.cvtColor(img, ...)`)
+        self.image_sources: dict[str, str] = {}
         self.loop_exits: list[list[State]] = []
         self.loop_continues: list[list[State]] = []
         self.memo: dict[int, Val] = {}
@@ -598,6 +600,11 @@ class FunctionAnalyzer:
 
     def assign(self, target: ast.expr, value: Val, st: State, value_node: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
+            source_name = self._image_view_of(value_node)
+            if source_name is not None:
+                self.image_sources[target.id] = source_name
+            else:
+                self.image_sources.pop(target.id, None)
             if (
                 value_node is not None
                 and isinstance(value_node, ast.Call)
@@ -629,6 +636,28 @@ class FunctionAnalyzer:
             base = self.expr(target.value, st)
             key = self.expr(target.slice, st)
             self._store_subscript(target, base, key, value, st)
+
+    def _image_view_of(self, node: ast.expr | None) -> str | None:
+        """The local name `node` shows the same picture as: `cv2.cvtColor(img, ...)`,
+        `img.convert("L")`, `img[y:y + h, x:x + w]` give `img`."""
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            return node.value.id
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in self.k.image_view_methods and isinstance(func.value, ast.Name):
+            callee = self.memo.get(id(func), EMPTY)
+            if not any(t.startswith(("ext:", "func:", "bound:", "cls:")) for t in callee.types):
+                return func.value.id
+        callee = self.memo.get(id(func), EMPTY)
+        for t in callee.types:
+            kind, _, name = t.partition(":")
+            if kind in ("ext", "meth") and self.k.canonical(name) in self.k.image_views:
+                if node.args and isinstance(node.args[0], ast.Name):
+                    return node.args[0].id
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and kind == "meth":
+                    return func.value.id
+        return None
 
     def _is_loader_call(self, node: ast.Call) -> bool:
         callee = self.memo.get(id(node.func), EMPTY)
@@ -1470,6 +1499,15 @@ class FunctionAnalyzer:
             current = st.env.get(arg.id, EMPTY)
             if "face-image" not in current.kinds:
                 st.env[arg.id] = join(current, source("face-image", step))
+            # the picture it was converted from shows the same face
+            seen = {arg.id}
+            name = self.image_sources.get(arg.id)
+            while name is not None and name not in seen and name in st.env:
+                seen.add(name)
+                current = st.env[name]
+                if "face-image" not in current.kinds:
+                    st.env[name] = join(current, source("face-image", self.step(arg, f"image passed to {where} (as `{arg.id}`)")))
+                name = self.image_sources.get(name)
         elif isinstance(arg, ast.Attribute):
             self._mutate(arg, source("face-image", step), st)
         elif isinstance(arg, (ast.Dict, ast.List, ast.Tuple)):

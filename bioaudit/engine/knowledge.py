@@ -212,6 +212,8 @@ class Knowledge:
         self.clean_attributes = frozenset(transform.get("clean-attributes", ()))
         self.clean_methods = frozenset(transform.get("clean-methods", ()))
         self.compare_calls = frozenset(transform.get("compare", ()))
+        self.image_views = frozenset(transform.get("image-views", ()))
+        self.image_view_methods = frozenset(transform.get("image-view-methods", ()))
         self.compare_methods = frozenset(transform.get("compare-methods", ()))
         self.insert_methods = frozenset(transform.get("insert-methods", ()))
 
