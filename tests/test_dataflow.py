@@ -599,3 +599,28 @@ def test_records_stored_through_a_method_keep_their_facial_data(tmp_path):
         """,
     }
     assert marked(files) <= lines(tmp_path, files, "BIO003")
+
+
+def test_module_level_names_assigned_by_functions_through_global(tmp_path):
+    # Howdy's compare.py: the detector is None at module level until a thread runs the
+    # init function that assigns it through `global`.
+    files = {
+        "compare.py": """
+            import threading
+            import dlib
+
+            face_detector = None
+            face_encoder = None
+
+            def init_detector():
+                global face_detector, face_encoder
+                face_detector = dlib.get_frontal_face_detector()
+                face_encoder = dlib.face_recognition_model_v1("model.dat")
+
+            threading.Thread(target=init_detector).start()
+            frame = grab()
+            for box in face_detector(frame, 1):  # HERE
+                print(box)
+        """,
+    }
+    assert lines(tmp_path, files, "BIO001") == marked(files)

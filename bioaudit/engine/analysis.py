@@ -143,6 +143,18 @@ class Analysis:
                     order.append(node)
         return bodies + order
 
+    def assigned_by_functions(self, module: ModuleInfo) -> frozenset[str]:
+        """Module-level names some function of the module declares `global`."""
+        cache = self.__dict__.setdefault("_global_targets", {})
+        names = cache.get(module.key)
+        if names is None:
+            prefix = module.key + "::"
+            names = cache[module.key] = frozenset(
+                n for key, f in self.index.functions.items()
+                if key.startswith(prefix) and f.qualname != MODULE_BODY for n in f.syntax.globals
+            )
+        return names
+
     def store_keys(self) -> set[str]:
         """Files and tables facial data was written to."""
         return {key[1] for key, value in self.state.items() if key[0] == "store" and value.all_kinds()}

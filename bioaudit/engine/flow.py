@@ -823,10 +823,24 @@ class FunctionAnalyzer:
         name = node.id
         if name in st.env:
             value = st.env[name]
+            if self.is_module:
+                value = self._with_function_writes(name, value)
         else:
             value = self._global_read(name)
         if not value.consent and self.k.consent_attributes.match(name) and name not in ("consent_required",):
             value = value.replace(consent=True)
+        return value
+
+    def _with_function_writes(self, name: str, value: Val) -> Val:
+        """A module-level name that functions also assign (`global face_detector` in an
+        init function run by a thread): at module level it may hold what they wrote."""
+        if name not in self.a.assigned_by_functions(self.module):
+            return value
+        key = ("global", self.module.key, name)
+        self.a.read_state(key, self)  # re-run when they write something new
+        for writer, written in sorted(self.a.contributions.get(key, {}).items()):
+            if writer != self.f.key and not writer.endswith("::<defs>"):
+                value = join(value, written)
         return value
 
     def _global_read(self, name: str) -> Val:

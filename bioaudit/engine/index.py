@@ -93,10 +93,11 @@ class Syntax:
     receivers: set[str]  # names used as call receivers or attribute-store bases
     stored: set[str]  # names assigned
     words: set[str]  # names, attributes and short string constants (for vocabulary)
+    globals: set[str]  # names declared `global`
 
     @classmethod
     def of(cls, root: ast.AST) -> "Syntax":
-        called, receivers, stored, words = set(), set(), set(), set()
+        called, receivers, stored, words, globals_ = set(), set(), set(), set(), set()
         todo = children(root) if not isinstance(root, ast.Module) else list(root.body)
         while todo:
             node = todo.pop()
@@ -121,10 +122,12 @@ class Syntax:
                     receivers.add(node.value.id)
             elif kind is ast.Constant and isinstance(node.value, str) and len(node.value) < 40:
                 words.add(node.value)
+            elif kind is ast.Global:
+                globals_.update(node.names)
             if kind in SCOPES:
                 continue
             todo.extend(children(node))
-        return cls(called, receivers, stored, words)
+        return cls(called, receivers, stored, words, globals_)
 
 
 @dataclass
