@@ -624,3 +624,22 @@ def test_module_level_names_assigned_by_functions_through_global(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO001") == marked(files)
+
+
+def test_a_store_known_only_by_its_name_keeps_templates_under_data_keys_only(tmp_path):
+    # Howdy's cli/add.py: the model file holds records {"id", "label", "time", "data"}
+    files = {
+        "add.py": """
+            import json
+            import dlib
+
+            encoder = dlib.face_recognition_model_v1("model.dat")
+            encodings = json.load(open(MODEL_FILE))
+            next_id = encodings[-1]["id"] + 1 if encodings else 0
+            print("Using default label Model #" + str(next_id))
+            print("last label", encodings[-1]["label"])
+            print("last model", encodings[-1]["data"])  # HERE
+            print("all", encodings)  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)

@@ -35,6 +35,8 @@ _TEXT_TYPES = frozenset({"str", "bytes", "Path", "PurePath", "PosixPath", "PathL
 _PIXEL_TYPES = frozenset({"ndarray"})
 # parameter index offset for "parameter i where it is known to be text" (see `_narrow`)
 TEXT_PARAM = 1000
+# keys under which a store known only by its name may keep the templates themselves
+_DATA_KEYS = re.compile(r"(?i)(^|_)(data|vectors?|values|feats?|features?|embs?|encs?|encodings?|embeddings?|descriptors?|templates?|faces?)($|_)")
 _ONE_ITEM_INSERTS = frozenset({"append", "appendleft", "add", "insert", "put", "put_nowait", "push"})
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
@@ -927,6 +929,10 @@ class FunctionAnalyzer:
         if key.const is not None:
             fld = base.field(key.const)
             value = fld if fld is not None else _element(base)
+            if fld is None and not base.fields and base.conf == LOW and base.kinds and not _DATA_KEYS.search(str(key.const)):
+                # templates known only by a store's name (`encodings = json.load(f)`): a
+                # record's `id` or `label` is not the template, its `data` may be
+                value = base.clean()
             if fld is None and base.fields:
                 mapped = base.field(MAPPED)
                 # a key the shape does not name: a value stored under a computed key, or a
