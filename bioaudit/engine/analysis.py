@@ -10,7 +10,7 @@ from collections import deque
 from typing import Iterable
 
 from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow
-from bioaudit.engine.flow import HIGH, LOW, Events, FunctionAnalyzer, Summary, _dotted, is_dependency_call
+from bioaudit.engine.flow import HIGH, LOW, Events, FunctionAnalyzer, Summary, _dotted, _last_name, is_dependency_call
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex
 from bioaudit.engine.knowledge import Knowledge
 from bioaudit.engine.values import EMPTY, Val, bounded, join, without_params
@@ -42,6 +42,11 @@ class Analysis:
         self._current: FunctionAnalyzer | None = None
         self._rounds: dict[str, int] = {}
         self._bases_cache: dict[str, list] = {}
+        # static, from the index: names functions declare `global` (per module), classes by
+        # the last names in their bases, and each class's possible subclasses
+        self._global_targets: dict[str, frozenset[str]] = {}
+        self._derived_by_name: dict[str, list[ClassInfo]] | None = None
+        self._derived_cache: dict[str, list[ClassInfo]] = {}
         self.errors: list[tuple[FunctionInfo, str]] = []  # functions the analysis failed on
         # Shared state is the join of what each function wrote in its latest analysis, so
         # re-analysing a changed function withdraws what it no longer writes.
@@ -145,11 +150,10 @@ class Analysis:
 
     def assigned_by_functions(self, module: ModuleInfo) -> frozenset[str]:
         """Module-level names some function of the module declares `global`."""
-        cache = self.__dict__.setdefault("_global_targets", {})
-        names = cache.get(module.key)
+        names = self._global_targets.get(module.key)
         if names is None:
             prefix = module.key + "::"
-            names = cache[module.key] = frozenset(
+            names = self._global_targets[module.key] = frozenset(
                 n for key, f in self.index.functions.items()
                 if key.startswith(prefix) and f.qualname != MODULE_BODY for n in f.syntax.globals
             )
@@ -453,15 +457,14 @@ class Analysis:
     def _derived_candidates(self, cls: ClassInfo) -> list[ClassInfo]:
         """Classes that may derive from `cls`, by the names in their base expressions
         (static, so cached; `mro` confirms a candidate when it matters)."""
-        cache = self.__dict__.setdefault("_derived_cache", {})
-        found = cache.get(cls.key)
+        found = self._derived_cache.get(cls.key)
         if found is None:
-            by_name = self.__dict__.get("_derived_by_name")
+            by_name = self._derived_by_name
             if by_name is None:
                 by_name = self._derived_by_name = {}
                 for other in self.index.classes.values():
                     for base in other.node.bases:
-                        last = (_dotted(base) or "").rpartition(".")[2]
+                        last = _last_name(base)
                         if last:
                             by_name.setdefault(last, []).append(other)
             found, todo, seen = [], [cls], {cls.key}
@@ -472,7 +475,7 @@ class Analysis:
                         seen.add(sub.key)
                         found.append(sub)
                         todo.append(sub)
-            cache[cls.key] = found
+            self._derived_cache[cls.key] = found
         return found
 
     def find_method(self, cls: ClassInfo, name: str) -> FunctionInfo | None:
@@ -859,10 +862,10 @@ def _is_abstract(method: FunctionInfo) -> bool:
                 return True
             if isinstance(stmt, ast.Raise) and stmt.exc is not None:
                 exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
-                return (_dotted(exc) or "").rpartition(".")[2] == "NotImplementedError"
+                return _last_name(exc) == "NotImplementedError"
             return False
 
-        decorated = any((_dotted(d) or "").rpartition(".")[2] == "abstractmethod" for d in getattr(node, "decorator_list", ()))
+        decorated = any(_last_name(d) == "abstractmethod" for d in getattr(node, "decorator_list", ()))
         cached = method.__dict__["_abstract"] = decorated or (bool(body) and all(empty(stmt) for stmt in body))
     return cached
 

@@ -647,11 +647,10 @@ class FunctionAnalyzer:
         if not isinstance(node, ast.Call):
             return None
         func = node.func
+        callee = self.memo.get(id(func), EMPTY)
         if isinstance(func, ast.Attribute) and func.attr in self.k.image_view_methods and isinstance(func.value, ast.Name):
-            callee = self.memo.get(id(func), EMPTY)
             if not any(t.startswith(("ext:", "func:", "bound:", "cls:")) for t in callee.types):
                 return func.value.id
-        callee = self.memo.get(id(func), EMPTY)
         for t in callee.types:
             kind, _, name = t.partition(":")
             if kind in ("ext", "meth") and self.k.canonical(name) in self.k.image_views:
@@ -763,7 +762,7 @@ class FunctionAnalyzer:
                 and len(test.args) == 2 and isinstance(test.args[0], ast.Name)):
             return
         classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
-        names = {(_dotted(c) or "").rpartition(".")[2] for c in classes}
+        names = {_last_name(c) for c in classes}
         if not ((truthy and names <= _TEXT_TYPES) or (not truthy and names <= _PIXEL_TYPES)):
             return
         name = test.args[0].id
@@ -1006,7 +1005,7 @@ class FunctionAnalyzer:
         out = value.flattened().data_only()
         if value.const is not None and node.format_spec is None:
             out = out.replace(const=value.const)  # f"{BASE_URL}/v1" keeps what it knows
-        if _PATHLIKE.search((_dotted(node.value) or "").rsplit(".", 1)[-1]):
+        if _PATHLIKE.search(_last_name(node.value)):
             # f"... {img_path} does not exist": what is formatted is the path, not pixels
             # (APIs that take "a path or an array" under one name)
             out = _as_text(out)
@@ -1233,7 +1232,7 @@ class FunctionAnalyzer:
             return None
         if any("template" in a.all_kinds() for a in args):
             nodes = self._arg_nodes(info, call, bound)
-            if all("template" in a.all_kinds() or TEMPLATE_NAMES.search((_dotted(nodes.get(i)) or "").rsplit(".", 1)[-1]) for i, a in zip(indices, args)):
+            if all("template" in a.all_kinds() or _named_like_template(nodes.get(i)) for i, a in zip(indices, args)):
                 label = f"M:{self.label(call.node)}"
                 self.events.decisions[label] = (self.site(call.node), f"{info.display.rsplit('.', 1)[-1]}()")
                 return label
@@ -1511,8 +1510,7 @@ class FunctionAnalyzer:
         step = self.step(arg, f"image passed to {where}")
         # Face APIs also take file paths and URLs: a path is not a face image.
         value = self.memo.get(id(arg), EMPTY)
-        name = _dotted(arg) or ""
-        if value.const is not None or _PATHLIKE.search(name.rsplit(".", 1)[-1]) or "inst:pathlib.Path" in value.types:
+        if value.const is not None or _PATHLIKE.search(_last_name(arg)) or "inst:pathlib.Path" in value.types:
             return
         self.image_params.update(p for p in value.params if p < TEXT_PARAM)
         if isinstance(arg, ast.Name):
@@ -1719,7 +1717,7 @@ class FunctionAnalyzer:
             return "template" in self.memo.get(id(node), EMPTY).all_kinds()
 
         def template_like(node: ast.expr) -> bool:
-            return traced(node) or bool(TEMPLATE_NAMES.search((_dotted(node) or "").rsplit(".", 1)[-1]))
+            return traced(node) or _named_like_template(node)
 
         if len(nodes) == 1 and isinstance(nodes[0], ast.BinOp) and isinstance(nodes[0].op, ast.Sub):
             nodes = [nodes[0].left, nodes[0].right]  # norm(a - b)
@@ -2007,6 +2005,17 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
+def _last_name(node: ast.AST | None) -> str:
+    """The last part of a (dotted) name: `user.face_encoding` -> `face_encoding`; "" for
+    anything else."""
+    return (_dotted(node) or "").rpartition(".")[2] if node is not None else ""
+
+
+def _named_like_template(node: ast.AST | None) -> bool:
+    """A stored template known by its name (`user.face_encoding`, `known_embeddings`)."""
+    return bool(TEMPLATE_NAMES.search(_last_name(node)))
+
+
 def _root_name(node: ast.AST) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
@@ -2015,7 +2024,7 @@ def _root_name(node: ast.AST) -> str | None:
 
 def is_dependency_call(node: ast.AST) -> bool:
     """A FastAPI dependency: `Depends(f)` or `Security(f)`."""
-    return isinstance(node, ast.Call) and bool(node.args) and (_dotted(node.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security")
+    return isinstance(node, ast.Call) and bool(node.args) and _last_name(node.func) in ("Depends", "Security")
 
 
 def _decorator_name(node: ast.expr) -> str:
