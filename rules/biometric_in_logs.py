@@ -16,7 +16,9 @@ class BiometricInLogs(Rule):
     from one (f-strings, `%`, `.format`, `str()`, `json.dumps`, `.tolist()`, base64).
 
     Counts, lengths, shapes, names, ids, boxes, distances, scores and match booleans are
-    not biometric data and are fine to log.
+    not biometric data and are fine to log, and so is one number a whole array reduces to
+    (`embedding.mean()`, `np.sum(a * b)`); an array reduced along an axis
+    (`np.mean(encodings, axis=0)`, an averaged template) is still facial data.
 
     ## Why is this bad?
     Logs are copied to log aggregators, support tickets and third-party services, kept

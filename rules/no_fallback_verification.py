@@ -14,8 +14,10 @@ class NoFallbackVerification(Rule):
     no password, OTP, PIN, card or document check that gates the same kind of action
     anywhere in the project, and no fallback declared in config. A similarity or distance
     computed by hand between two face templates (`np.dot(known, probe)`,
-    `np.linalg.norm(a - b)`, `known @ probe`, `cosine(...)`) is a verification too, also
-    inside a project helper (`cosine_similarity(a, b)`) when a call passes it templates.
+    `np.linalg.norm(a - b)`, `known @ probe`, `cosine(...)`, `np.sum(known * probe)`,
+    `((known - probe) ** 2).sum()`) is a verification too, also inside a project helper
+    (`cosine_similarity(a, b)`, `def sim(a, b): return a @ b`) when a call passes it
+    templates.
 
     A second factor that still requires the face (`password_ok and face_ok`) is not a
     fallback; an alternative (`password_ok or face_ok`, an `else` branch, another
@@ -36,9 +38,8 @@ class NoFallbackVerification(Rule):
 
     ## Known limitations
     Ends are matched by kind (login, access, attendance, identity), not by the exact
-    resource; a password login to an admin page counts as a login fallback. A match
-    computed as `(a * b).sum()` is not recognised; a stored template
-    on the other side is recognised by its name (`face_encoding`, `embeddings`).
+    resource; a password login to an admin page counts as a login fallback. A stored
+    template on the other side is recognised by its name (`face_encoding`, `embeddings`).
     """
 
     ID = "BIO002"

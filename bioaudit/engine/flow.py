@@ -1278,9 +1278,13 @@ class FunctionAnalyzer:
         if ret is EMPTY:
             return EMPTY
         out = ret.replace(params=frozenset(), sealed_params=frozenset(), gates=_subst_gates(ret.gates, argvals, match), fields=tuple((k, self._substitute(v, argvals, match)) for k, v in ret.fields))
+        # `def similarity(a, b): return a @ b` given two templates returns a score
+        scored = _matched_params(ret.gates, match) if ret.params and match is not None else frozenset()
         for p in ret.params:
             arg = argvals.get(p)
             if arg is not None:
+                if p in scored:
+                    arg = arg.clean()
                 out = join(out, arg.replace(gates=frozenset()) if ret.gates else arg)
         for p in ret.sealed_params:
             arg = argvals.get(p)
@@ -1369,6 +1373,8 @@ class FunctionAnalyzer:
             handled = True
         if k.encrypt.match(qualname) and qualname.rsplit(".", 1)[-1] not in ("Fernet",):
             return combine([*call.args, *call.kwargs.values()]).sealed_version()
+        if qualname in k.reductions and _whole_reduction(call):
+            return self._reduction(call.node, call.node.args[0], call.args[0], qualname)
         if qualname in k.clean_calls:
             result = combine(a.clean() for a in [*call.args, *call.kwargs.values()])
             if qualname in k.compare_calls:
@@ -1687,6 +1693,9 @@ class FunctionAnalyzer:
                 matched = self._face_match(node, [node.func.value, *node.args], how, score, combine([call.receiver, data]).data_only())
                 if matched is not None:
                     return matched
+            if method in k.reduction_methods and _whole_reduction(call, of_receiver=True):
+                how = f"{receiver_name}.{method}" if receiver_name else method
+                return self._reduction(node, node.func.value, call.receiver, how)
             if method in k.clean_methods:
                 return combine([call.receiver.clean(), data.clean()])
             if method == "items" and not call.args:
@@ -1734,6 +1743,14 @@ class FunctionAnalyzer:
             return None
         label = f"Q:{','.join(str(min(p)) for p in params if p)}|{how}"
         return otherwise.replace(gates=gates_and(otherwise.gates, frozenset({frozenset({label})})))
+
+    def _reduction(self, at: ast.AST, array: ast.expr, value: Val, how: str) -> Val:
+        """A whole array reduced to one number: no facial data, and a face match when the
+        array is the product or difference of two templates (`np.sum(a * b)`,
+        `((a - b) ** 2).sum()`)."""
+        score = value.clean()
+        matched = self._face_match(at, _operands(array), how, score, score)
+        return score if matched is None else matched
 
     def _consent_check(self, call: "_Call", st: State) -> Val:
         """A consent call whose code bioaudit cannot read: called as a statement it
@@ -1850,6 +1867,22 @@ def _subst_gates(gates, argvals: dict[int, Val], match=None):
                     base = gates_and(base, frozenset({frozenset({decided})}))
         out = gates_or(out, frozenset(c for c in base if c) or frozenset())
     return out
+
+
+def _matched_params(gates, match) -> frozenset:
+    """The parameters a callee's result compares as templates (`Q:` labels in every
+    conjunct of its gates) where this call's `match` decides that they are templates."""
+    common = None
+    for conj in gates:
+        found: set[int] = set()
+        for label in conj:
+            if label.startswith("Q:"):
+                indices, _, how = label[2:].partition("|")
+                params = [int(i) for i in indices.split(",")]
+                if (match(params, how) or "").startswith("M:"):
+                    found.update(params)
+        common = found if common is None else common & found
+    return frozenset(common or ())
 
 
 def _as_text(value: Val) -> Val:
@@ -2003,6 +2036,21 @@ def _dotted(node: ast.AST) -> str | None:
             parts.append(inner + "()")
             return ".".join(reversed(parts))
     return None
+
+
+def _whole_reduction(call: "_Call", of_receiver: bool = False) -> bool:
+    """A reduction given no axis (`np.sum(x)`, `x.sum()`, `x.mean(dtype=float)`): it
+    reduces the whole array to one number."""
+    return len(call.args) == (0 if of_receiver else 1) and all(name == "dtype" for name in call.kwargs)
+
+
+def _operands(node: ast.expr) -> list[ast.expr]:
+    """What a reduced array combines: `a * b` and `a - b` (also squared) give [a, b]."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        node = node.left
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Sub)):
+        return [node.left, node.right]
+    return [node]
 
 
 def _last_name(node: ast.AST | None) -> str:

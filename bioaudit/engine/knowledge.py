@@ -215,6 +215,8 @@ class Knowledge:
         self.image_views = frozenset(transform.get("image-views", ()))
         self.image_view_methods = frozenset(transform.get("image-view-methods", ()))
         self.compare_methods = frozenset(transform.get("compare-methods", ()))
+        self.reductions = frozenset(transform.get("reductions", ()))
+        self.reduction_methods = frozenset(transform.get("reduction-methods", ()))
         self.insert_methods = frozenset(transform.get("insert-methods", ()))
 
         consent = vocab.get("consent", {})
