@@ -1164,8 +1164,6 @@ class FunctionAnalyzer:
         site = self.site(call.node)
         self.events.calls[(self.skey(call.node), info.key)] = CallEvent(info.key, site, consented_before)
         argvals = self._bind_args(info, call, bound)
-        # what a parameter holds where the callee knows it is text (see `_narrow`)
-        argvals.update({TEXT_PARAM + i: _as_text(v) for i, v in list(argvals.items())})
         for index, arg in argvals.items():
             passed = frozenset(t for t in arg.types if t.split(":", 1)[0] in ("inst", "pinst", "cls", "mod", "func"))
             if passed:
@@ -1242,36 +1240,16 @@ class FunctionAnalyzer:
         return None
 
     def _arg_nodes(self, info: FunctionInfo, call: "_Call", bound: bool) -> dict[int, ast.expr]:
-        """The argument expressions by the callee's parameter index (positional and named;
-        not starred)."""
-        params = [p.lstrip("*") for p in info.params]
-        offset = 1 if bound and params else 0
-        out = {i + offset: node for i, node in enumerate(call.node.args) if not isinstance(node, ast.Starred)}
-        for kw in call.node.keywords:
-            if kw.arg in params:
-                out[params.index(kw.arg)] = kw.value
-        return out
+        """The argument expression each of the callee's parameters is given, where one
+        expression is (not for `*args`/`**kwargs` parameters or starred arguments)."""
+        return {index: node for index, node, _, single in _arg_slots(info, call, bound) if single}
 
     def _bind_args(self, info: FunctionInfo, call: "_Call", bound: bool) -> dict[int, Val]:
-        params = info.params
-        out: dict[int, Val] = {}
-        offset = 1 if bound and params else 0
-        if bound and params:
-            out[0] = call.receiver
-        star = next((i for i, p in enumerate(params) if p.startswith("*") and not p.startswith("**")), None)
-        for i, value in enumerate(call.args):
-            index = i + offset
-            if star is not None and index >= star:
-                out[star] = join(out.get(star, EMPTY), value)
-            elif index < len(params):
-                out[index] = value
-        names = {p.lstrip("*"): i for i, p in enumerate(params)}
-        kwstar = next((i for i, p in enumerate(params) if p.startswith("**")), None)
-        for name, value in call.kwargs.items():
-            if name in names:
-                out[names[name]] = value
-            elif kwstar is not None:
-                out[kwstar] = join(out.get(kwstar, EMPTY), value)
+        """What each of the callee's parameters holds at this call (the receiver for a bound
+        method's first; `*args`/`**kwargs` parameters join what they collect)."""
+        out = _ArgValues({0: call.receiver} if bound and info.params else {})
+        for index, _, value, single in _arg_slots(info, call, bound):
+            out[index] = value if single else join(out.get(index, EMPTY), value)
         return out
 
     def _substitute(self, ret: Val, argvals: dict[int, Val], match=None) -> Val:
@@ -1843,6 +1821,55 @@ def gates_or_all(gates_list):
     for g in gates_list:
         out = gates_or(out, g)
     return out
+
+
+class _ArgValues(dict):
+    """A call's argument values by the callee's parameter index. Index `TEXT_PARAM + i` is
+    argument i where the callee knows it is text (see `_narrow`), built only when a
+    summary asks for it."""
+
+    __slots__ = ()
+
+    def __missing__(self, index: int) -> Val:
+        if index >= TEXT_PARAM and dict.__contains__(self, index - TEXT_PARAM):
+            value = self[index] = _as_text(dict.__getitem__(self, index - TEXT_PARAM))
+            return value
+        raise KeyError(index)
+
+    def __contains__(self, index: object) -> bool:
+        return dict.__contains__(self, index) or (isinstance(index, int) and index >= TEXT_PARAM and dict.__contains__(self, index - TEXT_PARAM))
+
+    def get(self, index: int, default: Val | None = None) -> Val | None:  # type: ignore[override]
+        try:
+            return self[index]
+        except KeyError:
+            return default
+
+
+def _arg_slots(info: FunctionInfo, call: "_Call", bound: bool) -> list[tuple[int, ast.expr, Val, bool]]:
+    """How `call`'s arguments bind to the callee's parameters: (parameter index, argument
+    expression, its value, whether it is the parameter's only argument) for each argument
+    that binds; a bound method's receiver takes parameter 0. Arguments collected by
+    `*args`/`**kwargs`, and starred or `**` arguments, are not a parameter's only one."""
+    params = info.params
+    offset = 1 if bound and params else 0
+    star = next((i for i, p in enumerate(params) if p.startswith("*") and not p.startswith("**")), None)
+    kwstar = next((i for i, p in enumerate(params) if p.startswith("**")), None)
+    names = {p.lstrip("*"): i for i, p in enumerate(params)}
+    slots = []
+    for position, (node, value) in enumerate(zip(call.node.args, call.args)):
+        index = position + offset
+        if star is not None and index >= star:
+            slots.append((star, node, value, False))
+        elif index < len(params):
+            slots.append((index, node, value, not isinstance(node, ast.Starred)))
+    for kw in call.node.keywords:
+        name = kw.arg or "**"
+        if name in names:
+            slots.append((names[name], kw.value, call.kwargs[name], True))
+        elif kwstar is not None:
+            slots.append((kwstar, kw.value, call.kwargs[name], False))
+    return slots
 
 
 def _subst_gates(gates, argvals: dict[int, Val], match=None):
