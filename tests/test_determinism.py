@@ -169,3 +169,24 @@ def test_fingerprints_do_not_depend_on_where_the_checkout_is(project, tmp_path):
         report = json.loads(reference(project, "json") if name == "a" else scan_bytes(root, "json", *NO_CACHE, seed="1"))
         docs[name] = (sarif["runs"][0]["results"], report["findings"], report["not_analysed"])
     assert docs["a"] == docs["b"]
+
+
+def test_cached_values_keep_their_meaning_and_evidence_but_not_their_caches():
+    import pickle
+
+    from bioaudit.engine.values import Val, bounded
+    from bioaudit.model import Step
+
+    inner = Val(kinds=frozenset({"landmarks"}), trace=(Step("a.py", 3, 1, "landmarks from `detect`"),))
+    value = Val(kinds=frozenset({"template"}), params=frozenset({1}), gates=frozenset({frozenset({"M:x"})}),
+                fields=(("kps", inner),), const="faces.pkl", store="file:faces.pkl", conf=2)
+    bounded(value)
+    value.all_kinds(), value.flattened(), hash(value)  # fill the caches
+
+    copy = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    assert copy._flat is None and copy._all_kinds is None  # rebuilt on demand, not stored
+    assert copy == value and hash(copy) == hash(value)
+    assert copy.field("kps").trace == inner.trace
+    assert copy.all_kinds() == {"template", "landmarks"}
+    assert copy.flattened() == value.flattened()

@@ -115,6 +115,14 @@ class Val:
             self._hash = hash(self._key())
         return self._hash
 
+    def __reduce__(self) -> tuple:
+        # the meaning only: the caches are rebuilt on demand (a third less to pickle and
+        # unpickle for the analysis cache)
+        return (Val, (
+            self.kinds, self.sealed, self.params, self.sealed_params, self.types, self.gates,
+            self.consent, self.fields, self.const, self.store, self.trace, self.conf,
+        ))
+
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         parts = [f"{name}={getattr(self, name)!r}" for name in ("kinds", "sealed", "params", "types", "gates", "consent", "const", "store") if getattr(self, name)]
         if self.fields:
