@@ -15,9 +15,9 @@ class NoFallbackVerification(Rule):
     anywhere in the project, and no fallback declared in config. A similarity or distance
     computed by hand between two face templates (`np.dot(known, probe)`,
     `np.linalg.norm(a - b)`, `known @ probe`, `cosine(...)`, `np.sum(known * probe)`,
-    `((known - probe) ** 2).sum()`) is a verification too, also inside a project helper
-    (`cosine_similarity(a, b)`, `def sim(a, b): return a @ b`) when a call passes it
-    templates.
+    `((known - probe) ** 2).sum()`, `np.sum(gallery * probe, axis=1)`) is a verification
+    too, also inside a project helper (`cosine_similarity(a, b)`, `def sim(a, b): return
+    a @ b`) when a call passes it templates.
 
     A second factor that still requires the face (`password_ok and face_ok`) is not a
     fallback; an alternative (`password_ok or face_ok`, an `else` branch, another

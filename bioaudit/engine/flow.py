@@ -1351,8 +1351,10 @@ class FunctionAnalyzer:
             handled = True
         if k.encrypt.match(qualname) and qualname.rsplit(".", 1)[-1] not in ("Fernet",):
             return combine([*call.args, *call.kwargs.values()]).sealed_version()
-        if qualname in k.reductions and _whole_reduction(call):
-            return self._reduction(call.node, call.node.args[0], call.args[0], qualname)
+        if qualname in k.reductions and call.args:
+            reduced = self._reduction(call.node, call.node.args[0], call.args[0], qualname, _whole_reduction(call))
+            if reduced is not None:
+                return reduced
         if qualname in k.clean_calls:
             result = combine(a.clean() for a in [*call.args, *call.kwargs.values()])
             if qualname in k.compare_calls:
@@ -1671,9 +1673,11 @@ class FunctionAnalyzer:
                 matched = self._face_match(node, [node.func.value, *node.args], how, score, combine([call.receiver, data]).data_only())
                 if matched is not None:
                     return matched
-            if method in k.reduction_methods and _whole_reduction(call, of_receiver=True):
+            if method in k.reduction_methods:
                 how = f"{receiver_name}.{method}" if receiver_name else method
-                return self._reduction(node, node.func.value, call.receiver, how)
+                reduced = self._reduction(node, node.func.value, call.receiver, how, _whole_reduction(call, of_receiver=True))
+                if reduced is not None:
+                    return reduced
             if method in k.clean_methods:
                 return combine([call.receiver.clean(), data.clean()])
             if method == "items" and not call.args:
@@ -1722,13 +1726,17 @@ class FunctionAnalyzer:
         label = f"Q:{','.join(str(min(p)) for p in params if p)}|{how}"
         return otherwise.replace(gates=gates_and(otherwise.gates, frozenset({frozenset({label})})))
 
-    def _reduction(self, at: ast.AST, array: ast.expr, value: Val, how: str) -> Val:
-        """A whole array reduced to one number: no facial data, and a face match when the
-        array is the product or difference of two templates (`np.sum(a * b)`,
-        `((a - b) ** 2).sum()`)."""
+    def _reduction(self, at: ast.AST, array: ast.expr, value: Val, how: str, whole: bool) -> Val | None:
+        """A reduction of an array: a face match when the array is the product or
+        difference of two templates (`np.sum(a * b)`, `((a - b) ** 2).sum()`, also along
+        an axis: `np.sum(gallery * probe, axis=1)` scores a probe against each stored
+        face); otherwise no facial data when the whole array becomes one number. None when
+        it is still an array of the data (`np.mean(encodings, axis=0)`)."""
         score = value.clean()
-        matched = self._face_match(at, _operands(array), how, score, score)
-        return score if matched is None else matched
+        matched = self._face_match(at, _operands(array), how, score, score if whole else value.data_only())
+        if matched is not None:
+            return matched
+        return score if whole else None
 
     def _consent_check(self, call: "_Call", st: State) -> Val:
         """A consent call whose code bioaudit cannot read: called as a statement it
