@@ -35,8 +35,7 @@ class RawFaceImageStored(Rule):
     calls on the flow's evidence path, not the full set of paths the image took. Images
     stored with a purpose bioaudit cannot see (a profile photo shown to other users,
     dispute handling, a legal hold, a human review queue) are still reported; suppress
-    with the reason. Images uploaded with
-    server-side encryption to S3 are not storage facts of the engine and are not reported.
+    with the reason.
     """
 
     ID = "BIO009"

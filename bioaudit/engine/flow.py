@@ -1321,19 +1321,21 @@ class FunctionAnalyzer:
             self._sql_call(call, st, _dotted(call.node.func.value) if isinstance(call.node.func, ast.Attribute) else "")
             handled = True
         elif sink is not None:
-            if not any(kw in call.kwargs for kw in sink.unless_keywords):
-                data = self._select(call, sink.data)
-                target = self._select(call, sink.target)
-                details = {"store": _store_key(target) if sink.category == "storage" else None, "target": target.const}
-                if sink.category == "network":
-                    details["url"] = target.const
-                    verify = call.kwargs.get("verify")
-                    if verify is not None:
-                        details["verify"] = _literal(next(k.value for k in call.node.keywords if k.arg == "verify"))
-                    details["receiver_types"] = sorted(call.receiver.types)
-                if "ex" in call.kwargs or "px" in call.kwargs or qualname.endswith(("setex", "psetex")):
-                    details["ttl"] = True
-                self.sink(call.node, qualname, sink.category, data, st, details=details)
+            data = self._select(call, sink.data)
+            if any(kw in call.kwargs for kw in sink.encrypting_keywords):
+                # the service encrypts it at rest: not plaintext, but still kept (BIO008)
+                data = data.sealed_version()
+            target = self._select(call, sink.target)
+            details = {"store": _store_key(target) if sink.category == "storage" else None, "target": target.const}
+            if sink.category == "network":
+                details["url"] = target.const
+                verify = call.kwargs.get("verify")
+                if verify is not None:
+                    details["verify"] = _literal(next(k.value for k in call.node.keywords if k.arg == "verify"))
+                details["receiver_types"] = sorted(call.receiver.types)
+            if "ex" in call.kwargs or "px" in call.kwargs or qualname.endswith(("setex", "psetex")):
+                details["ttl"] = True
+            self.sink(call.node, qualname, sink.category, data, st, details=details)
             handled = True
         if k.log_calls.match(qualname) and "." in qualname or qualname == "builtins.print":
             data = combine([*call.args, *call.kwargs.values()])

@@ -99,7 +99,7 @@ class SinkSpec:
     category: str  # storage | network
     data: tuple = ()  # ints, keyword names, "receiver", "rest:N", "*"
     target: tuple = ()
-    unless_keywords: tuple[str, ...] = ()
+    encrypting_keywords: tuple[str, ...] = ()  # given, the service encrypts the data at rest
     sql: bool = False  # the first argument is SQL: only writes store their parameters
 
 
@@ -194,7 +194,7 @@ class Knowledge:
                         category=category,
                         data=tuple(table.get("data", ())),
                         target=tuple(table.get("target", ())),
-                        unless_keywords=tuple(table.get("unless-keywords", ())),
+                        encrypting_keywords=tuple(table.get("encrypting-keywords", ())),
                         sql=bool(table.get("sql", False)),
                     )
         for call in extra.get("storage_functions", ()):
