@@ -1898,12 +1898,17 @@ def _subst_gates(gates, argvals: dict[int, Val], match=None):
                 if arg is not None and arg.gates:
                     base = gates_and(base, arg.gates)
             elif label.startswith("Q:") and match is not None:
-                indices, _, how = label[2:].partition("|")
-                decided = match([int(i) for i in indices.split(",")], how)
+                decided = match(*_compared(label))
                 if decided:
                     base = gates_and(base, frozenset({frozenset({decided})}))
         out = gates_or(out, frozenset(c for c in base if c) or frozenset())
     return out
+
+
+def _compared(label: str) -> tuple[list[int], str]:
+    """The parameters a `Q:<i,j>|how` label compares, and how."""
+    indices, _, how = label[2:].partition("|")
+    return [int(i) for i in indices.split(",")], how
 
 
 def _matched_params(gates, match) -> frozenset:
@@ -1914,8 +1919,7 @@ def _matched_params(gates, match) -> frozenset:
         found: set[int] = set()
         for label in conj:
             if label.startswith("Q:"):
-                indices, _, how = label[2:].partition("|")
-                params = [int(i) for i in indices.split(",")]
+                params, how = _compared(label)
                 if (match(params, how) or "").startswith("M:"):
                     found.update(params)
         common = found if common is None else common & found
