@@ -40,6 +40,10 @@ class NoFallbackVerification(Rule):
     Ends are matched by kind (login, access, attendance, identity), not by the exact
     resource; a password login to an admin page counts as a login fallback. A stored
     template on the other side is recognised by its name (`face_encoding`, `embeddings`).
+    Where a test compares a score with a number (`if dist < 0.6: ... else: ...`) bioaudit
+    cannot tell the matching branch from the other, so a PIN checked in its `else` counts
+    as a second factor; tested as a boolean (`if match:`, `if user is None:`) the failed
+    branch is known and a check there is a fallback.
     """
 
     ID = "BIO002"

@@ -744,7 +744,7 @@ class FunctionAnalyzer:
         if self.consent_of(test, truthy):
             out.consented = True
         gates = self.memo.get(id(test), EMPTY).gates
-        if gates:
+        if gates and not _failed_branch(test, truthy):
             out.gates = gates_and(st.gates, gates)
         self._narrow(test, out, truthy)
         return out
@@ -1656,7 +1656,7 @@ class FunctionAnalyzer:
                 return self._non_face_check(call, f"{receiver_name}.{method}")
             if k.consent_functions.match(method):
                 return self._consent_check(call, st)
-            ends = k.action_ends(method) or (k.action_ends(receiver_name) if receiver_name else frozenset())
+            ends = k.action_ends(method) or (k.action_ends(f"{receiver_name}.{method}") or k.action_ends(receiver_name) if receiver_name else frozenset())
             if ends:
                 self.action(node, ends, st)
             if method in k.insert_methods and isinstance(node.func, ast.Attribute):
@@ -2077,6 +2077,27 @@ def _dotted(node: ast.AST) -> str | None:
             parts.append(inner + "()")
             return ".".join(reversed(parts))
     return None
+
+
+def _failed_branch(test: ast.expr, truthy: bool) -> bool:
+    """The branch runs where the decision the test reads did not hold: the `else` of `if
+    match:`, `if user is None:`, `if not ok: ...` (its fall-through is where `ok` held).
+    What the test depends on does not gate that branch: a PIN checked there is a fallback,
+    not a second factor. Unknown for comparisons with numbers (`dist < 0.6` may be a match
+    or a miss) and combined conditions: those gate both branches."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, truthy = test.operand, not truthy
+    if isinstance(test, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+        return not truthy
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant):
+        const, op = test.comparators[0].value, test.ops[0]
+        if const is None or const is True or const is False:
+            holds_when_equal = const is True
+            if isinstance(op, (ast.Is, ast.Eq)):
+                return truthy != holds_when_equal
+            if isinstance(op, (ast.IsNot, ast.NotEq)):
+                return truthy == holds_when_equal
+    return False
 
 
 def _whole_reduction(call: "_Call", of_receiver: bool = False) -> bool:
