@@ -643,3 +643,19 @@ def test_a_store_known_only_by_its_name_keeps_templates_under_data_keys_only(tmp
         """,
     }
     assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_sql_naming_a_column_twice_keeps_both_values(tmp_path):
+    # Django's cache backend builds `UPDATE %s SET %s = %%s, %s = %%s` at run time: the
+    # parsed column names repeat, which once crashed the function's analysis
+    files = {
+        "store.py": """
+            import sqlite3
+            import face_recognition
+
+            def save(conn, name, img):
+                vector = face_recognition.face_encodings(img)[0]
+                conn.execute("UPDATE %s SET %s = ?, %s = ? WHERE id = 1", (name, vector.tobytes()))  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO004") == marked(files)

@@ -1609,7 +1609,11 @@ class FunctionAnalyzer:
             params = node.args[1] if len(node.args) > 1 else None
             if columns and isinstance(params, (ast.Tuple, ast.List)) and len(params.elts) >= len(columns):
                 # keep which column holds what, so `SELECT name` later is not the template
-                data = bounded(Val(fields=tuple(sorted((c, self.memo.get(id(e), EMPTY).data_only()) for c, e in zip(columns, params.elts)))))
+                by_column: dict[str, Val] = {}
+                for column, element in zip(columns, params.elts):
+                    # a column named twice (`SET %s = %s, %s = %s` built at run time) holds both
+                    by_column[column] = join(by_column.get(column, EMPTY), self.memo.get(id(element), EMPTY).data_only())
+                data = bounded(Val(fields=tuple(sorted(by_column.items()))))
             self.sink(node, label, "storage", data, st, details={"store": f"table:{table}" if table else None, "sql": sql})
             return
         if isinstance(receiver, ast.Name):
