@@ -269,12 +269,21 @@ class Analysis:
         before = self._written.get(writer, set())
         for key in before | set(writes):
             contrib = self.contributions.setdefault(key, {})
-            if key in writes:
-                contrib[writer] = writes[key]
-            else:
+            previous = contrib.get(writer)
+            current = writes.get(key)
+            if current is None:
                 contrib.pop(writer, None)
-            if key in before and key not in writes or key in before:
-                self._recompute(key)
+            else:
+                contrib[writer] = current
+            if previous is None:
+                continue  # a new contribution: `write_state` joined it in already
+            if current is not None and (current == previous or join(previous, current) == current):
+                # the same or more: the state already holds it, and what it held of the
+                # previous contribution is still true. Only a withdrawn or narrowed
+                # contribution needs the join over every writer (quadratic when thousands
+                # of callers write one parameter's types, as in sympy).
+                continue
+            self._recompute(key)
         self._written[writer] = set(writes)
 
     def _recompute(self, key: tuple) -> None:
