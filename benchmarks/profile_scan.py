@@ -189,6 +189,9 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--gc", choices=["default", "disable", "threshold"], default="default",
                     help="experiment: run with the cyclic GC disabled, or gen-0 threshold 100,000")
+    ap.add_argument("--all-relevant", action="store_true",
+                    help="stress test: analyse every file as if it imported a face library (e.g. all of "
+                    "sympy, one 1,500-file part: how the engine scales on a large analysed project)")
     ap.add_argument("--scan-args", default="", help="extra `bioaudit scan` options, e.g. '--jobs 1 --no-cache' "
                     "(use --jobs 1: work done in worker processes is invisible to this profiler)")
     args = ap.parse_args()
@@ -201,6 +204,14 @@ def main() -> None:
         import gc
 
         gc.set_threshold(100_000, 50, 100)
+    if args.all_relevant:
+        from bioaudit.engine import runner
+
+        def everything(raw, knowledge):
+            python = {rel for rel in raw if rel.endswith(".py")}
+            return python, set(python)
+
+        runner.relevance = everything
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     (phases if args.mode == "phases" else cprofile)(args)
 
