@@ -659,3 +659,34 @@ def test_sql_naming_a_column_twice_keeps_both_values(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO004") == marked(files)
+
+
+def test_functions_stopped_by_the_round_limit_are_reported_not_silently_dropped(tmp_path, monkeypatch):
+    from bioaudit.engine import analysis
+
+    files = {
+        "app.py": """
+            import face_recognition
+
+            class Store:
+                def save(self, vector):
+                    with open("faces.bin", "wb") as fh:
+                        fh.write(vector.tobytes())
+
+            def enrol(store, img):
+                store.save(face_recognition.face_encodings(img)[0])
+
+            def main(img):
+                enrol(Store(), img)
+        """,
+    }
+    quiet = run(tmp_path / "a", files)
+    assert not [d for d in quiet.diagnostics if d.code == "analysis-limit"]
+    assert {f.rule_id for f in quiet.findings} >= {"BIO004"}
+
+    # `enrol` learns what `store` is only from `main`, analysed after it: a second round
+    monkeypatch.setattr(analysis, "MAX_ROUNDS_PER_FUNCTION", 1)
+    limited = run(tmp_path / "b", files)
+    [warning] = [d for d in limited.diagnostics if d.code == "analysis-limit"]
+    assert warning.level == "warning" and warning.path == "app.py"
+    assert "`app.enrol`" in warning.message and "may be incomplete" in warning.message

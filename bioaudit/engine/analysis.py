@@ -41,6 +41,8 @@ class Analysis:
         self._queued: set[str] = set()
         self._current: FunctionAnalyzer | None = None
         self._rounds: dict[str, int] = {}
+        # functions still changing when they reached MAX_ROUNDS_PER_FUNCTION (reported)
+        self.capped: set[str] = set()
         self._bases_cache: dict[str, list] = {}
         # static, from the index: names functions declare `global` (per module), classes by
         # the last names in their bases, and each class's possible subclasses
@@ -74,7 +76,7 @@ class Analysis:
     # -- incremental analysis ---------------------------------------------------------------
     _SNAPSHOT_FIELDS = (
         "state", "contributions", "_written", "summaries", "events", "remote_sinks",
-        "sink_sites", "closure_envs", "_readers", "_callers", "timed_out",
+        "sink_sites", "closure_envs", "_readers", "_callers", "timed_out", "capped",
     )
 
     def snapshot(self) -> dict:
@@ -108,6 +110,7 @@ class Analysis:
         for callers in self._callers.values():
             callers.difference_update([c for c in callers if in_changed(c)])
         self.timed_out -= changed
+        self.capped -= {k for k in self.capped if in_changed(k) or k in affected}
         self.errors = [(info, m) for info, m in self.errors if info.module.key not in changed]
         for key in sorted(affected):
             if key in self.index.functions and not in_changed(key):
@@ -181,9 +184,13 @@ class Analysis:
             self._written[writer] = written
 
     def _enqueue(self, key: str) -> None:
-        if key not in self._queued and self._rounds.get(key, 0) < MAX_ROUNDS_PER_FUNCTION:
-            self._queued.add(key)
-            self._queue.append(key)
+        if key in self._queued:
+            return
+        if self._rounds.get(key, 0) >= MAX_ROUNDS_PER_FUNCTION:
+            self.capped.add(key)
+            return
+        self._queued.add(key)
+        self._queue.append(key)
 
     def _analyse(self, key: str) -> None:
         info = self.index.functions[key]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bioaudit.config import Config, ignored_for_path, is_selected
 from bioaudit.engine import suppress
-from bioaudit.engine.analysis import DEEP, Analysis
+from bioaudit.engine.analysis import DEEP, MAX_ROUNDS_PER_FUNCTION, Analysis
 from bioaudit.engine.facts import ProjectFacts
 from bioaudit.engine.discover import discover, find_root
 from bioaudit.engine.index import ProjectIndex
@@ -400,6 +400,15 @@ def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_pa
                 skipped.append(SkippedFile(info.module.key, "too-deeply-nested", f"`{info.display}` (line {getattr(info.node, 'lineno', 0)}) nests expressions too deeply to analyse; the rest of the file was analysed"))
                 continue
             diagnostics.append(Diagnostic("error", "analysis-error", f"analysis of `{info.display}` failed: {message}", info.module.key, getattr(info.node, "lineno", 0)))
+        if analysis.capped:
+            capped = sorted(analysis.capped)
+            first = index.functions[capped[0]]
+            names = ", ".join(f"`{index.functions[k].display}`" for k in capped[:3]) + (f" and {len(capped) - 3} more" if len(capped) > 3 else "")
+            diagnostics.append(Diagnostic(
+                "warning", "analysis-limit",
+                f"{len(capped)} function(s) still changed after {MAX_ROUNDS_PER_FUNCTION} analyses each and were not analysed again; findings that depend on them may be incomplete: {names}",
+                first.module.key, getattr(first.node, "lineno", 0),
+            ))
         for rel in sorted(analysis.timed_out):
             skipped.append(SkippedFile(rel, "timeout", f"analysis took longer than the {budget:g} s budget (--timeout-per-file); findings in this file may be incomplete"))
     outcome = UnitOutcome(facts, sorted(sources), skipped, diagnostics)
