@@ -18,6 +18,12 @@ class UnencryptedBiometricStorage(Rule):
     Firestore, vector databases: ChromaDB, Pinecone, Qdrant, Milvus) and object stores (`put_object` without server-side encryption, Cloud
     Storage blobs).
 
+    A file whose content is not known to be a face when it is written is a stored face
+    image once a face API reads it: an upload saved to a path (`photo.save(path)`, `open(path,
+    "wb")`, `shutil.copy`) and that path, or an image loaded from it (`cv2.imread`,
+    `load_image_file`), given to `DeepFace.verify` or `face_encodings`, in the same function
+    or through project helpers that write or read the path.
+
     Data that went through a recognised encryption call first (Fernet, AES-GCM,
     ChaCha20-Poly1305, PyNaCl, pycryptodome, a KMS client, or a configured
     `encrypt-functions` entry, directly or through a project helper) is not reported.
@@ -33,7 +39,10 @@ class UnencryptedBiometricStorage(Rule):
 
     ## Known limitations
     Encryption at rest configured outside the code (an encrypted volume, a database
-    with transparent encryption) is not visible; suppress with the reason.
+    with transparent encryption) is not visible; suppress with the reason. A saved upload
+    is linked to the face API that reads it through the variable holding its path: a path
+    rebuilt from its parts before the read (`os.path.join(folder, name)` twice), or kept in
+    an attribute or a global, is not followed.
     """
 
     ID = "BIO004"

@@ -690,3 +690,43 @@ def test_functions_stopped_by_the_round_limit_are_reported_not_silently_dropped(
     [warning] = [d for d in limited.diagnostics if d.code == "analysis-limit"]
     assert warning.level == "warning" and warning.path == "app.py"
     assert "`app.enrol`" in warning.message and "may be incomplete" in warning.message
+
+
+def test_an_upload_saved_in_one_module_and_read_by_a_face_api_in_another_is_a_stored_face(tmp_path):
+    """The write happens before anything knows the file is a face: the path carries the
+    write through the helper that saves it, the view, and the helper that verifies it."""
+    files = {
+        "uploads.py": """
+            import os
+
+            def save_upload(upload):
+                path = os.path.join("/srv/uploads", upload.filename)
+                upload.save(path)  # HERE
+                return path
+        """,
+        "faces.py": """
+            from deepface import DeepFace
+
+            def same_person(probe_path, reference_path):
+                return DeepFace.verify(probe_path, reference_path)["verified"]
+        """,
+        "views.py": """
+            from faces import same_person
+            from uploads import save_upload
+
+            def login(request):
+                path = save_upload(request.files["photo"])
+                return same_person(path, "/srv/ids/alice.jpg")
+
+            def attach(request):
+                path = save_upload(request.files["document"])
+                return open(path, "rb").read()
+        """,
+    }
+    result = run(tmp_path, files)
+    stores = [f for f in result.findings if f.rule_id == "BIO004"]
+    assert {(f.path, f.span.line) for f in stores} == marked(files)
+    (flow,) = stores
+    notes = [step.note for step in flow.steps]
+    assert any("read as a face image by `same_person()`" in n for n in notes), notes
+    assert any("written to the file by `upload.save`" in n for n in notes), notes

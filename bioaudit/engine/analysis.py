@@ -10,7 +10,7 @@ from collections import deque
 from typing import Iterable
 
 from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow
-from bioaudit.engine.flow import HIGH, LOW, Events, FunctionAnalyzer, Summary, _dotted, _last_name, is_dependency_call
+from bioaudit.engine.flow import HIGH, LOW, WRITTEN, Events, FunctionAnalyzer, Summary, _dotted, _last_name, is_dependency_call
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex
 from bioaudit.engine.knowledge import Knowledge
 from bioaudit.engine.values import EMPTY, Val, bounded, join, without_params
@@ -596,7 +596,7 @@ class Analysis:
                     continue
                 if override:
                     details = {**details, **override}
-                self._merge_flow(merged, sink_id.removesuffix(":sealed"), site, sink, category, value, trace, conf, details)
+                self._merge_flow(merged, sink_id.removesuffix(":sealed").removesuffix(WRITTEN), site, sink, category, value, trace, conf, details)
         return sorted(merged.values(), key=lambda f: (f.site.path, f.site.line, f.site.column, f.category))
 
     def _merge_flow(self, merged, sink_id, site, sink, category, value: Val, trace, conf, details) -> None:

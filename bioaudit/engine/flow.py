@@ -38,6 +38,9 @@ TEXT_PARAM = 1000
 # keys under which a store known only by its name may keep the templates themselves
 _DATA_KEYS = re.compile(r"(?i)(^|_)(data|vectors?|values|feats?|features?|embs?|encs?|encodings?|embeddings?|descriptors?|templates?|faces?)($|_)")
 _ONE_ITEM_INSERTS = frozenset({"append", "appendleft", "add", "insert", "put", "put_nowait", "push"})
+# type tag of a path a file was written to: `wrote:<sink id>` (see `_file_written`)
+WROTE = "wrote:"
+WRITTEN = ":written"  # suffix of the sink id of such a write
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
 _FLUENT = frozenset({"eval", "to", "cuda", "cpu", "half", "float", "double", "requires_grad_", "train"})
@@ -91,11 +94,16 @@ class Summary:
     # parameters the function passes to a face API as images (callers' arguments are face
     # images from that call on, as if they had passed them to the API themselves)
     image_params: frozenset = frozenset()
+    # parameters given to a face API as the path of its image (a file the caller wrote there
+    # holds a face), and (parameter, sink id) for parameters naming a file the function writes
+    path_params: frozenset = frozenset()
+    written_params: frozenset = frozenset()
 
     def key(self) -> tuple:
         return (
             self.ret, frozenset(self.param_sinks), self.param_state, self.enforces_consent,
             self.always_exits, self.actions, self.wrapped_calls, self.image_params,
+            self.path_params, self.written_params,
         )
 
 
@@ -164,6 +172,8 @@ class FunctionAnalyzer:
         self.actions: set = set()
         self.wrapped_calls: list = []
         self.image_params: set = set()
+        self.path_params: set = set()
+        self.written_params: set = set()
         # local name -> the local name it is a view of (`gray = cv2.cvtColor(img, ...)`)
         self.image_sources: dict[str, str] = {}
         self.loop_exits: list[list[State]] = []
@@ -191,6 +201,8 @@ class FunctionAnalyzer:
         s.actions = frozenset(self.actions)
         s.wrapped_calls = tuple(sorted(set(self.wrapped_calls)))
         s.image_params = frozenset(self.image_params)
+        s.path_params = frozenset(self.path_params)
+        s.written_params = frozenset(self.written_params)
         return s, self.events
 
     def _entry_env(self) -> dict:
@@ -1119,7 +1131,11 @@ class FunctionAnalyzer:
             kind, _, name = t.partition(":")
             if kind == "ext":
                 resolved = True
-                result = join(result, self.external_call(self.k.canonical(name), call, st))
+                qualname = self.k.canonical(name)
+                result = join(result, self.external_call(qualname, call, st))
+                if qualname in self.k.image_loaders:
+                    # the image remembers the files written at its path (see `_file_written`)
+                    result = _with_writes(result, call.args[0] if call.args else EMPTY)
             elif kind == "meth":
                 resolved = True
                 result = join(result, self.external_call(name, call, st))
@@ -1199,6 +1215,15 @@ class FunctionAnalyzer:
             for index in sorted(summary.image_params):
                 if index in nodes:
                     self._mark_image(nodes[index], st, f"`{info.display.rsplit('.', 1)[-1]}()`, which gives it to a face API")
+        if summary.path_params or summary.written_params:
+            nodes = self._arg_nodes(info, call, bound)
+            where = f"`{info.display.rsplit('.', 1)[-1]}()`, which gives it to a face API"
+            for index in sorted(summary.path_params):
+                if index in argvals:
+                    self._read_as_face_image(argvals[index], call.node, where)
+            for index, sink_id in sorted(summary.written_params):
+                if index in nodes:
+                    self._remember_write(nodes[index], argvals.get(index, EMPTY), sink_id, st)
         if summary.enforces_consent:
             st.consented = True
         if summary.always_exits:
@@ -1336,7 +1361,11 @@ class FunctionAnalyzer:
             if "ex" in call.kwargs or "px" in call.kwargs or qualname.endswith(("setex", "psetex")):
                 details["ttl"] = True
             self.sink(call.node, qualname, sink.category, data, st, details=details)
+            if sink.category == "storage" and "receiver" not in sink.target:
+                self._file_written(call, sink.target, qualname, data, st)
             handled = True
+        elif qualname in k.file_writes:
+            self._file_written(call, k.file_writes[qualname], qualname, EMPTY, st)
         if k.log_calls.match(qualname) and "." in qualname or qualname == "builtins.print":
             data = combine([*call.args, *call.kwargs.values()])
             self.sink(call.node, qualname, "log", data, st)
@@ -1430,6 +1459,8 @@ class FunctionAnalyzer:
             if spec.returns_type == "io.File":
                 target = call.args[0] if call.args else call.kwargs.get("file", EMPTY)
                 result = result.replace(store=_store_key(target))
+                if _writing_mode(call):
+                    self._file_written(call, (0, "file"), spec.call, EMPTY, st)
             return result
         site = self.site(node)
         if spec.processing:
@@ -1496,9 +1527,11 @@ class FunctionAnalyzer:
 
     def _mark_image(self, arg: ast.expr, st: State, where: str) -> None:
         step = self.step(arg, f"image passed to {where}")
-        # Face APIs also take file paths and URLs: a path is not a face image.
         value = self.memo.get(id(arg), EMPTY)
+        self._read_as_face_image(value, arg, where)
+        # Face APIs also take file paths and URLs: a path is not a face image.
         if value.const is not None or _PATHLIKE.search(_last_name(arg)) or "inst:pathlib.Path" in value.types:
+            self.path_params.update(p for p in value.params if p < TEXT_PARAM)
             return
         self.image_params.update(p for p in value.params if p < TEXT_PARAM)
         if isinstance(arg, ast.Name):
@@ -1511,6 +1544,7 @@ class FunctionAnalyzer:
             while name is not None and name not in seen and name in st.env:
                 seen.add(name)
                 current = st.env[name]
+                self._read_as_face_image(current, arg, where)
                 if "face-image" not in current.kinds:
                     st.env[name] = join(current, source("face-image", self.step(arg, f"image passed to {where} (as `{arg.id}`)")))
                 name = self.image_sources.get(name)
@@ -1520,6 +1554,57 @@ class FunctionAnalyzer:
             for sub in (arg.values if isinstance(arg, ast.Dict) else arg.elts):
                 if sub is not None:
                     self._mark_image(sub, st, where)
+
+    def _file_written(self, call: "_Call", target: tuple, sink: str, data: Val, st: State) -> None:
+        """A file written at a path, with content not known to be facial (an upload saved
+        to disk). The path variable remembers the write: if the path, or an image loaded
+        from it, is given to a face API as its image later, the write stored a face image
+        (`_read_as_face_image`)."""
+        flat = data.flattened()
+        if flat.kinds or flat.sealed:
+            return  # facial data: `sink` reported it; encrypted: not an image a face API reads
+        # its own id: the call may also be a sink of its data (`pickle.dump(obj, path)`)
+        sink_id = f"{self.module.key}:{self.skey(call.node)}:storage{WRITTEN}"
+        for node, value in self._target_arguments(call, target):
+            self.a.sink_sites[sink_id] = (self.site(call.node), sink, "storage", {"store": _store_key(value) if value.const else None, "target": value.const})
+            self.written_params.update((p, sink_id) for p in value.params if p < TEXT_PARAM)
+            self._remember_write(node, value, sink_id, st)
+
+    def _target_arguments(self, call: "_Call", target: tuple):
+        """(node, value) of the arguments a catalog's `target` names."""
+        node = call.node
+        for item in target:
+            if isinstance(item, int) and item < len(node.args) and not isinstance(node.args[item], ast.Starred):
+                yield node.args[item], call.args[item]
+                return
+            if isinstance(item, str):
+                for kw in node.keywords:
+                    if kw.arg == item:
+                        yield kw.value, call.kwargs[item]
+                        return
+
+    def _remember_write(self, node: ast.expr, value: Val, sink_id: str, st: State) -> None:
+        if isinstance(node, ast.Name):
+            current = st.env.get(node.id, value)
+            if WROTE + sink_id not in current.types:
+                st.env[node.id] = current.replace(types=current.types | {WROTE + sink_id})
+
+    def _read_as_face_image(self, value: Val, node: ast.AST, where: str) -> None:
+        """A face API reads `value` as its image: the files written at that path (as
+        `_file_written` remembered) hold a face image."""
+        for t in sorted(value.types):
+            if not t.startswith(WROTE):
+                continue
+            sink_id = t[len(WROTE):]
+            hit = self.a.sink_sites.get(sink_id)
+            if hit is None:
+                continue
+            site, sink, _, details = hit
+            image = source("face-image", self.step(node, f"the file is read as a face image by {where}"), MEDIUM)
+            trace = (*image.trace, site.step(f"the face image was written to the file by `{sink}`"))
+            if details.get("store"):
+                self.a.write_state(("store", details["store"]), image.with_step(trace[-1]), self)
+            self.a.record_remote_sink(sink_id, image, trace, MEDIUM, self)
 
     def _literal_arguments(self, call: "_Call") -> dict:
         out = {}
@@ -1650,6 +1735,8 @@ class FunctionAnalyzer:
                 self._entry_removed(node, call.receiver)
             if k.deletion_methods.match(method):
                 self._deletion(call, f"{receiver_name}.{method}" if receiver_name else method, st)
+            if method in k.file_write_methods:
+                self._file_written(call, k.file_write_method_target, f"{receiver_name}.{method}" if receiver_name else method, call.receiver, st)
             if method in k.storage_methods:
                 self.sink(node, f"{receiver_name}.{method}" if receiver_name else method, "storage", data, st, details={"store": f"collection:{receiver_name}"})
                 return EMPTY
@@ -2006,6 +2093,18 @@ def _element(container: Val) -> Val:
 def _positions(values: list[Val]) -> Val:
     """A tuple shape (each iteration item of `enumerate`, `zip`, `dict.items`)."""
     return bounded(Val(fields=tuple(sorted((str(i), v) for i, v in enumerate(values)))))
+
+
+def _with_writes(result: Val, path: Val) -> Val:
+    """`result` (an image loaded from `path`) with the file writes `path` remembers."""
+    written = frozenset(t for t in path.types if t.startswith(WROTE))
+    return result.replace(types=result.types | written) if written else result
+
+
+def _writing_mode(call: "_Call") -> bool:
+    """`open(path, "wb")` and friends: the mode (second argument or `mode=`) writes."""
+    mode = call.args[1] if len(call.args) > 1 else call.kwargs.get("mode")
+    return mode is not None and mode.const is not None and any(c in mode.const for c in "wax+")
 
 
 def _short(qualname: str) -> str:

@@ -199,6 +199,13 @@ class Knowledge:
                     )
         for call in extra.get("storage_functions", ()):
             self.sinks.setdefault(call, SinkSpec(call=call, category="storage", data=("rest:0", "*")))
+        self.file_writes: dict[str, tuple] = {
+            call: tuple(table.get("target", ())) for table in sinks.get("file-write", []) for call in table["calls"]
+        }
+        fwm = sinks.get("file-write-methods", {})
+        self.file_write_methods = frozenset(fwm.get("names", ()))
+        self.file_write_method_target = tuple(fwm.get("target", (0,)))
+        self.image_loaders = frozenset(sinks.get("image-loaders", {}).get("calls", ()))
         sm = sinks.get("storage-methods", {})
         self.storage_methods = frozenset(sm.get("names", ()))
         self.sql_write = re.compile(sm.get("sql-write", r"(?i)^\s*insert\b"))
