@@ -222,7 +222,7 @@ def test_obligations_checklist_items_carry_scan_evidence(cloud_reports):
     checklist = section(cloud_reports["html"], '<section id="checklist"', "</section>")
     items = dict(re.findall(r'<li id="check-([a-z0-9-]+)">(.*?)</ul></li>', checklist, re.S))
     assert {"impact-assessment", "filing-100k", "signage", "retention", "minors", "transfers"} <= set(items)
-    assert "100,000" in strip_tags(items["filing-100k"]) and "uploads.py:19" in strip_tags(items["filing-100k"])
+    assert "100,000" in strip_tags(items["filing-100k"]) and "uploads.py:20" in strip_tags(items["filing-100k"])
     assert "Baidu AI Cloud" in strip_tags(items["transfers"])
     assert "FRT Measures Art. 7" in strip_tags(items["minors"]) and "PIPL Art. 31" in strip_tags(items["minors"])
     assert "PIPL Art. 55" in strip_tags(items["impact-assessment"]) and "GDPR Art. 35" in strip_tags(items["impact-assessment"])
@@ -398,7 +398,7 @@ def test_merge_builds_one_report_from_many(tmp_path):
     proc = run("merge", f"web={reports[0]}", f"kiosk={reports[1]}", "-o", "org.md", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "org.md").read_text(encoding="utf-8")
-    assert "`web/auth/services.py:" in md and "`kiosk/uploads.py:19`" in md
+    assert "`web/auth/services.py:" in md and "`kiosk/uploads.py:20`" in md
 
 
 def test_merge_rejects_what_is_not_a_report(tmp_path):

@@ -1347,7 +1347,7 @@ class FunctionAnalyzer:
             handled = True
         elif sink is not None:
             data = self._select(call, sink.data)
-            if any(kw in call.kwargs for kw in sink.encrypting_keywords):
+            if _encrypting(call, sink.encrypting_keywords):
                 # the service encrypts it at rest: not plaintext, but still kept (BIO008)
                 data = data.sealed_version()
             target = self._select(call, sink.target)
@@ -2099,6 +2099,18 @@ def _with_writes(result: Val, path: Val) -> Val:
     """`result` (an image loaded from `path`) with the file writes `path` remembers."""
     written = frozenset(t for t in path.types if t.startswith(WROTE))
     return result.replace(types=result.types | written) if written else result
+
+
+def _encrypting(call: "_Call", keywords: tuple) -> bool:
+    """The call asks the service to encrypt at rest: one of `keywords` is given, or for
+    "Keyword.Key" the keyword's dict holds that key (`ExtraArgs={"ServerSideEncryption":
+    ...}`; a dict whose keys are not known counts)."""
+    for keyword in keywords:
+        name, _, key = keyword.partition(".")
+        value = call.kwargs.get(name)
+        if value is not None and (not key or not value.fields or value.field(key) is not None):
+            return True
+    return False
 
 
 def _writing_mode(call: "_Call") -> bool:
