@@ -1228,7 +1228,7 @@ class FunctionAnalyzer:
             st.consented = True
         if summary.always_exits:
             st.dead = True
-        match = functools.partial(self._match_at_call, info, call, bound, argvals)
+        match = _asked_once(functools.partial(self._match_at_call, info, call, bound, argvals))
         for end, gates in summary.actions:
             self.action(call.node, frozenset({end}), st, extra_gates=_subst_gates(gates, argvals, match))
         named = self.k.action_ends(info.qualname.rsplit(".", 1)[-1])
@@ -1994,6 +1994,20 @@ def _subst_gates(gates, argvals: dict[int, Val], match=None):
                     base = gates_and(base, frozenset({frozenset({decided})}))
         out = gates_or(out, frozenset(c for c in base if c) or frozenset())
     return out
+
+
+def _asked_once(match):
+    """`match` evaluated once per (parameters, how) at a call: the result's gates, each of
+    its fields' gates and `_matched_params` all ask about the same `Q:` labels."""
+    answers: dict = {}
+
+    def once(indices: list[int], how: str) -> str | None:
+        key = (tuple(indices), how)
+        if key not in answers:
+            answers[key] = match(indices, how)
+        return answers[key]
+
+    return once
 
 
 def _compared(label: str) -> tuple[list[int], str]:

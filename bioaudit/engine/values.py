@@ -118,10 +118,7 @@ class Val:
     def __reduce__(self) -> tuple:
         # the meaning only: the caches are rebuilt on demand (a third less to pickle and
         # unpickle for the analysis cache)
-        return (Val, (
-            self.kinds, self.sealed, self.params, self.sealed_params, self.types, self.gates,
-            self.consent, self.fields, self.const, self.store, self.trace, self.conf,
-        ))
+        return (Val, tuple(getattr(self, name) for name in _MEANING))
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         parts = [f"{name}={getattr(self, name)!r}" for name in ("kinds", "sealed", "params", "types", "gates", "consent", "const", "store") if getattr(self, name)]
@@ -351,6 +348,10 @@ def with_field(base: Val, name: str, value: Val, strong: bool) -> Val:
     fields = dict(base.fields)
     fields[name] = value if strong or name not in fields else join(fields[name], value)
     return bounded(base.replace(fields=tuple(sorted(fields.items()))))
+
+
+# `Val.__init__`'s parameters in order: what a value means (its caches are not in it)
+_MEANING = tuple(Val.__init__.__code__.co_varnames[1:Val.__init__.__code__.co_argcount])
 
 
 def source(kind: str, step: Step, conf: int = 3) -> Val:
