@@ -22,7 +22,10 @@ class ConsentMissing(Rule):
     (`if not has_consent(uid): abort(403)`, `raise`, `return`), an earlier call on every
     path to a function that enforces consent (one that raises or aborts without it), or
     a consent decorator or FastAPI dependency on the function or on every caller up the
-    call graph. A check after the call, or in a sibling branch, does not count.
+    call graph. A class-based view's handlers are guarded by a `dispatch` (Django, DRF) or
+    `initial` (DRF) that returns only once consent holds, and by a DRF permission class
+    in `permission_classes` whose `has_permission` is a consent check. A check after the
+    call, or in a sibling branch, does not count.
 
     ## Why is this bad?
     Facial data is sensitive personal data everywhere bioaudit's frameworks apply.
@@ -38,7 +41,8 @@ class ConsentMissing(Rule):
     ## Known limitations
     Consent enforced outside the Python code (an API gateway, a separate service) is not
     visible; declare it with a suppression that gives the reason. Dynamic dispatch
-    (`getattr`, plugin registries) hides call edges.
+    (`getattr`, plugin registries) hides call edges. A `dispatch` that checks consent only
+    after `super().dispatch()` has run the handler still counts as a guard.
     """
 
     ID = "BIO001"

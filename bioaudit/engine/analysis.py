@@ -714,9 +714,34 @@ class Analysis:
             any(self._decorator_guards(info, dec) for dec in info.decorators)
             or self._depends_guard(info)
             or self._hook_guards(info)
+            or self._view_guards(info)
         )
         info._guard = result
         return result
+
+    def _view_guards(self, info: FunctionInfo) -> bool:
+        """A class-based view runs every handler through `dispatch` (Django, DRF) or
+        `initial` (DRF): one of them that returns only once consent holds guards the
+        handlers, as does a DRF permission class whose `has_permission` is a consent check."""
+        cls = info.cls
+        if cls is None or info.qualname.rsplit(".", 1)[-1] in (*_VIEW_FRONTS, "__init__", "setup") or not self._is_entry(info):
+            return False
+        for name in _VIEW_FRONTS:
+            front = self.find_method(cls, name)
+            summary = self.summaries.get(front.key) if front is not None else None
+            if summary is not None and summary.enforces_consent:
+                return True
+        for current in self.mro(cls):
+            listed = current.field_calls.get("permission_classes")
+            if isinstance(listed, (ast.List, ast.Tuple)):
+                for element in listed.elts:
+                    permission = self._resolve_class(current.module, element)
+                    check = self.find_method(permission, "has_permission") if permission is not None else None
+                    summary = self.summaries.get(check.key) if check is not None else None
+                    if summary is not None and summary.ret.consent:
+                        return True
+                break  # the nearest class that sets permission_classes decides
+        return False
 
     def _decorator_guards(self, info: FunctionInfo, dec: ast.expr) -> bool:
         target = dec.func if isinstance(dec, ast.Call) else dec
@@ -816,6 +841,25 @@ class Analysis:
                     return found
         return None
 
+    def _resolve_class(self, module: ModuleInfo, node: ast.expr) -> ClassInfo | None:
+        """The project class a name or dotted name in `module` refers to (after the fixed
+        point: fact building only)."""
+        dotted = _dotted(node)
+        if not dotted:
+            return None
+        root, _, rest = dotted.partition(".")
+        value = self.state.get(("global", module.key, root))
+        for t in sorted(value.types if value is not None else ()):
+            kind, _, name = t.partition(":")
+            if kind == "cls" and not rest:
+                return self.index.classes.get(name)
+            if kind == "mod" and rest and "." not in rest:
+                inner = self.state.get(("global", name, rest))
+                for t2 in sorted(inner.types if inner is not None else ()):
+                    if t2.startswith("cls:") and t2[4:] in self.index.classes:
+                        return self.index.classes[t2[4:]]
+        return None
+
     def _wrapper_checks_consent(self, decorator: FunctionInfo) -> bool:
         """A project decorator guards when its wrapper calls the wrapped function only
         after consent is established (or when it enforces consent itself, as a
@@ -896,6 +940,10 @@ def _root_of(node: ast.AST) -> ast.Name | None:
     while isinstance(node, ast.Attribute):
         node = node.value
     return node if isinstance(node, ast.Name) else None
+
+
+# methods through which a class-based view runs each request's handler
+_VIEW_FRONTS = ("dispatch", "initial")
 
 
 def _final_env(analyzer: FunctionAnalyzer) -> dict:
