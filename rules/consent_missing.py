@@ -22,7 +22,8 @@ class ConsentMissing(Rule):
     (`if not has_consent(uid): abort(403)`, `raise`, `return`), an earlier call on every
     path to a function that enforces consent (one that raises or aborts without it), or
     a consent decorator or FastAPI dependency on the function or on every caller up the
-    call graph. A class-based view's handlers are guarded by a `dispatch` (Django, DRF) or
+    call graph (FastAPI dependencies also count on the app or router the route is declared
+    on, and on the `include_router` call that mounts that router). A class-based view's handlers are guarded by a `dispatch` (Django, DRF) or
     `initial` (DRF) that returns only once consent holds, and by a DRF permission class
     in `permission_classes` whose `has_permission` is a consent check. A check after the
     call, or in a sibling branch, does not count.

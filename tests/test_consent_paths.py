@@ -256,6 +256,47 @@ def c(img):
     assert lines(tmp_path, files, "BIO001") == marked(files)
 
 
+@pytest.mark.parametrize(
+    "include",
+    [
+        "from routes import router\napp.include_router(router, dependencies=[Depends(require_consent)])",
+        "from routes import router as face_routes\napp.include_router(face_routes, dependencies=[Depends(require_consent)])",
+        "import routes\napp.include_router(routes.router, prefix='/v1', dependencies=[Depends(require_consent)])",
+    ],
+    ids=["imported-name", "alias", "module-attribute"],
+)
+def test_fastapi_include_router_dependencies_guard_the_included_routes(tmp_path, include):
+    """The router is declared in one module and included, with the consent dependency,
+    in another; a router included without it stays reported."""
+    files = {
+        "deps.py": DEPS,
+        "routes.py": FACE + """
+from fastapi import APIRouter
+
+router = APIRouter()
+other = APIRouter()
+
+@router.post("/enrol")
+def enrol(img):
+    return face_recognition.face_encodings(img)
+
+@other.post("/preview")
+def preview(img):
+    return face_recognition.face_locations(img)  # HERE
+""",
+        "main.py": f"""
+from fastapi import Depends, FastAPI
+from deps import require_consent
+from routes import other
+
+app = FastAPI()
+{include}
+app.include_router(other)
+""",
+    }
+    assert lines(tmp_path, files, "BIO001") == marked(files)
+
+
 def test_module_level_code_and_main_block_are_entry_points(tmp_path):
     src = FACE + """
 def work(img):

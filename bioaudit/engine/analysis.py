@@ -11,7 +11,7 @@ from typing import Iterable
 
 from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow
 from bioaudit.engine.flow import HIGH, LOW, WRITTEN, Events, FunctionAnalyzer, Summary, _dotted, _last_name, is_dependency_call
-from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex
+from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex, walk_own
 from bioaudit.engine.knowledge import Knowledge
 from bioaudit.engine.values import EMPTY, Val, bounded, join, without_params
 from bioaudit.model import Confidence, Step
@@ -753,11 +753,77 @@ class Analysis:
             return True
         if isinstance(dec, ast.Call):
             # FastAPI: @router.get("/x", dependencies=[Depends(require_consent)])
-            for kw in dec.keywords:
-                if kw.arg == "dependencies" and isinstance(kw.value, (ast.List, ast.Tuple)):
-                    if any(self._dependency_guards(info.module, d) for d in kw.value.elts):
-                        return True
+            if self._dependencies_guard(info.module, dec.keywords):
+                return True
+            # ... or on the router / app the route is declared on, or where it is included
+            if isinstance(dec.func, ast.Attribute) and isinstance(dec.func.value, ast.Name):
+                return self._router_guards(info.module, dec.func.value.id)
         return False
+
+    def _dependencies_guard(self, module: ModuleInfo, keywords: list[ast.keyword]) -> bool:
+        return any(
+            kw.arg == "dependencies" and isinstance(kw.value, (ast.List, ast.Tuple))
+            and any(self._dependency_guards(module, d) for d in kw.value.elts)
+            for kw in keywords
+        )
+
+    def _router_guards(self, module: ModuleInfo, name: str) -> bool:
+        """A FastAPI router or app whose every route runs a consent dependency: created
+        with `dependencies=[Depends(check)]` (`APIRouter(...)`, `FastAPI(...)`), or
+        included with them (`app.include_router(router, dependencies=[...])`)."""
+        for node in module.tree.body:
+            if (
+                isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+                and self._dependencies_guard(module, node.value.keywords)
+            ):
+                return True
+        return (module.key, name) in self._guarded_inclusions()
+
+    def _guarded_inclusions(self) -> set[tuple[str, str]]:
+        """(module, name) of the routers `include_router(..., dependencies=[consent])`
+        includes, wherever in the project that happens."""
+        found = getattr(self, "_inclusions", None)
+        if found is None:
+            found = self._inclusions = set()
+            for info in self.index.functions.values():
+                if "include_router" not in info.syntax.called:
+                    continue
+                for node in walk_own(info.node):
+                    if (
+                        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "include_router" and node.args
+                        and self._dependencies_guard(info.module, node.keywords)
+                    ):
+                        router = self._router_named(info.module, node.args[0])
+                        if router is not None:
+                            found.add(router)
+        return found
+
+    def _router_named(self, module: ModuleInfo, node: ast.expr) -> tuple[str, str] | None:
+        """Where the router an expression names is defined: (module, name) for `router`
+        (defined here or imported with `from m import router`) or `m.router`."""
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            target = self._imported_module(module, node.value.id)
+            return (target, node.attr) if target is not None else None
+        if not isinstance(node, ast.Name):
+            return None
+        for stmt in module.tree.body:
+            if isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if (alias.asname or alias.name) == node.id:
+                        source = self.index.resolve_import(module, stmt.module or "", stmt.level)
+                        return (source, alias.name) if source is not None else None
+        return (module.key, node.id)
+
+    def _imported_module(self, module: ModuleInfo, name: str) -> str | None:
+        """The project module a module-level name of `module` holds (`from pkg import m`,
+        `import m`)."""
+        value = self.state.get(("global", module.key, name))
+        for t in sorted(value.types if value is not None else ()):
+            if t.startswith("mod:"):
+                return t[4:]
+        return None
 
     def _request_hooks(self) -> list[tuple[str, str, bool]]:
         """Flask `before_request` hooks that enforce consent: (module, receiver, app-wide)."""
