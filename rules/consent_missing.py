@@ -23,10 +23,13 @@ class ConsentMissing(Rule):
     path to a function that enforces consent (one that raises or aborts without it), or
     a consent decorator or FastAPI dependency on the function or on every caller up the
     call graph (FastAPI dependencies also count on the app or router the route is declared
-    on, and on the `include_router` call that mounts that router). A class-based view's handlers are guarded by a `dispatch` (Django, DRF) or
-    `initial` (DRF) that returns only once consent holds, and by a DRF permission class
-    in `permission_classes` whose `has_permission` is a consent check. A check after the
-    call, or in a sibling branch, does not count.
+    on, and on the `include_router` call that mounts that router). A class-based view's
+    handlers are guarded by a `dispatch` (Django, DRF) or `initial` (DRF) that returns only
+    once consent holds or that a consent decorator wraps (`@method_decorator(check)`, also
+    on the class with `name="dispatch"`), by a Flask view's `decorators = [check]`, by a
+    DRF permission class in `permission_classes` whose `has_permission` is a consent
+    check, and by a `UserPassesTestMixin` whose `test_func` returns consent. A check after
+    the call, or in a sibling branch, does not count.
 
     ## Why is this bad?
     Facial data is sensitive personal data everywhere bioaudit's frameworks apply.

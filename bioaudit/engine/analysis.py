@@ -686,18 +686,18 @@ class Analysis:
     def _is_entry(self, info: FunctionInfo) -> bool:
         k = self.knowledge
         for dec in info.decorators:
-            name = self._decorator_qualname(info, dec)
+            name = self._decorator_qualname(info.module, dec)
             if k.entry_decorators.match(name):
                 return True
         if info.cls is not None:
             return any(k.entry_classes.match(b) for b in self.external_bases(info.cls))
         return False
 
-    def _decorator_qualname(self, info: FunctionInfo, dec: ast.expr) -> str:
+    def _decorator_qualname(self, module: ModuleInfo, dec: ast.expr) -> str:
         target = dec.func if isinstance(dec, ast.Call) else dec
         dotted = _dotted(target) or ""
         root = dotted.split(".")[0]
-        value = self.state.get(("global", info.module.key, root))
+        value = self.state.get(("global", module.key, root))
         if value is not None:
             for t in value.types:
                 if t.startswith("ext:"):
@@ -711,7 +711,7 @@ class Analysis:
             return cached
         info._guard = False  # recursion guard
         result = (
-            any(self._decorator_guards(info, dec) for dec in info.decorators)
+            any(self._decorator_guards(info.module, dec) for dec in info.decorators)
             or self._depends_guard(info)
             or self._hook_guards(info)
             or self._view_guards(info)
@@ -721,43 +721,65 @@ class Analysis:
 
     def _view_guards(self, info: FunctionInfo) -> bool:
         """A class-based view runs every handler through `dispatch` (Django, DRF) or
-        `initial` (DRF): one of them that returns only once consent holds guards the
-        handlers, as does a DRF permission class whose `has_permission` is a consent check."""
+        `initial` (DRF): one of them that returns only once consent holds, or that a
+        consent decorator wraps, guards the handlers. So do `@method_decorator(check,
+        name="dispatch")` on the class, a Flask view's `decorators = [check]`, a DRF
+        permission class whose `has_permission` is a consent check, and the `test_func` of
+        Django's `UserPassesTestMixin` when it returns consent."""
         cls = info.cls
-        if cls is None or info.qualname.rsplit(".", 1)[-1] in (*_VIEW_FRONTS, "__init__", "setup") or not self._is_entry(info):
+        method = info.qualname.rsplit(".", 1)[-1]
+        if cls is None or method in (*_VIEW_FRONTS, "__init__", "setup", "test_func") or not self._is_entry(info):
             return False
         for name in _VIEW_FRONTS:
             front = self.find_method(cls, name)
             summary = self.summaries.get(front.key) if front is not None else None
-            if summary is not None and summary.enforces_consent:
+            if summary is not None and summary.enforces_consent or front is not None and self._guarded(front):
                 return True
+        if any(b.endswith("UserPassesTestMixin") for b in self.external_bases(cls)):
+            test = self.find_method(cls, "test_func")
+            summary = self.summaries.get(test.key) if test is not None else None
+            if summary is not None and summary.ret.consent:
+                return True
+        permissions_seen = False
         for current in self.mro(cls):
+            for dec in current.node.decorator_list:
+                named = next((kw.value for kw in getattr(dec, "keywords", ()) if kw.arg == "name"), None)
+                if isinstance(named, ast.Constant) and named.value in ("dispatch", method) and self._decorator_guards(current.module, dec):
+                    return True
+            decorators = current.field_calls.get("decorators")
+            if isinstance(decorators, (ast.List, ast.Tuple)) and any(self._decorator_guards(current.module, d) for d in decorators.elts):
+                return True
             listed = current.field_calls.get("permission_classes")
-            if isinstance(listed, (ast.List, ast.Tuple)):
+            if isinstance(listed, (ast.List, ast.Tuple)) and not permissions_seen:
+                permissions_seen = True  # the nearest class that sets permission_classes decides
                 for element in listed.elts:
                     permission = self._resolve_class(current.module, element)
                     check = self.find_method(permission, "has_permission") if permission is not None else None
                     summary = self.summaries.get(check.key) if check is not None else None
                     if summary is not None and summary.ret.consent:
                         return True
-                break  # the nearest class that sets permission_classes decides
         return False
 
-    def _decorator_guards(self, info: FunctionInfo, dec: ast.expr) -> bool:
+    def _decorator_guards(self, module: ModuleInfo, dec: ast.expr) -> bool:
+        if isinstance(dec, ast.Call) and _last_name(dec.func) == "method_decorator" and dec.args:
+            # Django: @method_decorator(consent_required) (or a list of decorators)
+            wrapped = dec.args[0]
+            elements = wrapped.elts if isinstance(wrapped, (ast.List, ast.Tuple)) else [wrapped]
+            return any(self._decorator_guards(module, d) for d in elements)
         target = dec.func if isinstance(dec, ast.Call) else dec
-        func = self.resolve_function(info.module, target)
+        func = self.resolve_function(module, target)
         if func is not None:
             return self._wrapper_checks_consent(func)
-        name = self._decorator_qualname(info, dec)
+        name = self._decorator_qualname(module, dec)
         if self.knowledge.consent_decorators.match(name):
             return True
         if isinstance(dec, ast.Call):
             # FastAPI: @router.get("/x", dependencies=[Depends(require_consent)])
-            if self._dependencies_guard(info.module, dec.keywords):
+            if self._dependencies_guard(module, dec.keywords):
                 return True
             # ... or on the router / app the route is declared on, or where it is included
             if isinstance(dec.func, ast.Attribute) and isinstance(dec.func.value, ast.Name):
-                return self._router_guards(info.module, dec.func.value.id)
+                return self._router_guards(module, dec.func.value.id)
         return False
 
     def _dependencies_guard(self, module: ModuleInfo, keywords: list[ast.keyword]) -> bool:
