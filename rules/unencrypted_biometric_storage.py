@@ -22,7 +22,8 @@ class UnencryptedBiometricStorage(Rule):
     image once a face API reads it: an upload saved to a path (`photo.save(path)`, `open(path,
     "wb")`, `shutil.copy`) and that path, or an image loaded from it (`cv2.imread`,
     `load_image_file`), given to `DeepFace.verify` or `face_encodings`, in the same function
-    or through project helpers that write or read the path.
+    or through project helpers that write or read the path; likewise an upload assigned to
+    a Django `FileField`/`ImageField` whose `.path` a face API reads (`case.selfie.path`).
 
     Data that went through a recognised encryption call first (Fernet, AES-GCM,
     ChaCha20-Poly1305, PyNaCl, pycryptodome, a KMS client, or a configured
@@ -42,7 +43,7 @@ class UnencryptedBiometricStorage(Rule):
     with transparent encryption) is not visible; suppress with the reason. A saved upload
     is linked to the face API that reads it through the variable holding its path: a path
     rebuilt from its parts before the read (`os.path.join(folder, name)` twice), or kept in
-    an attribute or a global, is not followed.
+    an attribute or a global (other than a model's file field), is not followed.
     """
 
     ID = "BIO004"

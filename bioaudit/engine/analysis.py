@@ -519,6 +519,14 @@ class Analysis:
                 )
         return False
 
+    def is_file_field(self, cls: ClassInfo, name: str) -> bool:
+        """A model field that stores an uploaded file on disk (Django `ImageField`)."""
+        for current in self.mro(cls):
+            node = current.field_calls.get(name)
+            if node is not None:
+                return isinstance(node, ast.Call) and self.knowledge.file_fields.match(_dotted(node.func) or "")
+        return False
+
     # -- facts ----------------------------------------------------------------------------
     def facts(self) -> ProjectFacts:
         facts = ProjectFacts()

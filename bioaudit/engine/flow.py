@@ -237,7 +237,10 @@ class FunctionAnalyzer:
         return env
 
     def _receiver_params(self) -> set[str]:
-        return self.f.syntax.receivers
+        syntax = self.f.syntax
+        # `case.selfie.path`: which model the parameter is decides whether that file holds a face
+        files = {root for root, attr in syntax.deep if attr in self.k.file_field_attributes}
+        return syntax.receivers | files if files else syntax.receivers
 
     def _annotations(self) -> dict:
         args = getattr(self.f.node, "args", None)
@@ -922,6 +925,8 @@ class FunctionAnalyzer:
             out = join(out, base.clean())
         if self.k.consent_attributes.match(attr):
             out = out.replace(consent=True)
+        if attr in self.k.file_field_attributes:
+            types.update(t for t in base.types if t.startswith(WROTE))  # `case.selfie.path`
         if types:
             out = out.replace(types=out.types | frozenset(types))
         return out
@@ -1323,6 +1328,10 @@ class FunctionAnalyzer:
                 continue
             if value.flattened().kinds & RAW_KINDS or value.flattened().params:
                 self.sink(node, f"{cls.qualname}.{name}", "storage", value, st, details={"store": f"table:{cls.qualname}", "orm_field": name})
+            elif self.a.is_file_field(cls, name) and not value.flattened().sealed:
+                # an upload saved to disk by the field: a face image if a face API reads it
+                sink_id = self._file_write_site(node, f"{cls.qualname}.{name}", {"store": None, "target": None, "orm_field": name}, part=name)
+                value = value.replace(types=value.types | {WROTE + sink_id})
             self.a.write_state(("field", cls.key, name), value, self)
 
     # Calls into libraries ----------------------------------------------------------------
@@ -1563,12 +1572,18 @@ class FunctionAnalyzer:
         flat = data.flattened()
         if flat.kinds or flat.sealed:
             return  # facial data: `sink` reported it; encrypted: not an image a face API reads
-        # its own id: the call may also be a sink of its data (`pickle.dump(obj, path)`)
-        sink_id = f"{self.module.key}:{self.skey(call.node)}:storage{WRITTEN}"
         for node, value in self._target_arguments(call, target):
-            self.a.sink_sites[sink_id] = (self.site(call.node), sink, "storage", {"store": _store_key(value) if value.const else None, "target": value.const})
+            sink_id = self._file_write_site(call.node, sink, {"store": _store_key(value) if value.const else None, "target": value.const})
             self.written_params.update((p, sink_id) for p in value.params if p < TEXT_PARAM)
             self._remember_write(node, value, sink_id, st)
+
+    def _file_write_site(self, node: ast.AST, sink: str, details: dict, part: str = "") -> str:
+        """Register a write whose content is not known to be facial; its sink id (`part`
+        tells apart the files one call writes, as `objects.create` does per field)."""
+        # its own id: the call may also be a sink of its data (`pickle.dump(obj, path)`)
+        sink_id = f"{self.module.key}:{self.skey(node)}:storage{':' + part if part else ''}{WRITTEN}"
+        self.a.sink_sites[sink_id] = (self.site(node), sink, "storage", details)
+        return sink_id
 
     def _target_arguments(self, call: "_Call", target: tuple):
         """(node, value) of the arguments a catalog's `target` names."""

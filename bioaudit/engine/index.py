@@ -94,10 +94,11 @@ class Syntax:
     stored: set[str]  # names assigned
     words: set[str]  # names, attributes and short string constants (for vocabulary)
     globals: set[str]  # names declared `global`
+    deep: set[tuple[str, str]]  # (root name, last attribute) of chains `root.a.b` (depth 2+)
 
     @classmethod
     def of(cls, root: ast.AST) -> "Syntax":
-        called, receivers, stored, words, globals_ = set(), set(), set(), set(), set()
+        called, receivers, stored, words, globals_, deep = set(), set(), set(), set(), set(), set()
         todo = children(root) if not isinstance(root, ast.Module) else list(root.body)
         while todo:
             node = todo.pop()
@@ -120,6 +121,12 @@ class Syntax:
                 words.add(node.attr)
                 if isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
                     receivers.add(node.value.id)
+                elif type(node.value) is ast.Attribute:
+                    root = node.value.value
+                    while type(root) is ast.Attribute:
+                        root = root.value
+                    if type(root) is ast.Name:
+                        deep.add((root.id, node.attr))
             elif kind is ast.Constant and isinstance(node.value, str) and len(node.value) < 40:
                 words.add(node.value)
             elif kind is ast.Global:
@@ -127,7 +134,7 @@ class Syntax:
             if kind in SCOPES:
                 continue
             todo.extend(children(node))
-        return cls(called, receivers, stored, words, globals_)
+        return cls(called, receivers, stored, words, globals_, deep)
 
 
 @dataclass

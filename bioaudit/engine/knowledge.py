@@ -249,6 +249,8 @@ class Knowledge:
         self.orm_bases = Globs(orm.get("bases", ()))
         self.encrypted_fields = Globs(orm.get("encrypted-fields", ()))
         self.orm_create_methods = frozenset(orm.get("create-methods", ()))
+        self.file_fields = Globs(orm.get("file-fields", ()))
+        self.file_field_attributes = frozenset(orm.get("file-field-attributes", ()))
         retention = vocab.get("retention", {})
         self.deletions = Globs(retention.get("functions", ()))
         self.deletion_methods = Globs(retention.get("methods", ()))
