@@ -14,6 +14,9 @@ class BiometricInLogs(Rule):
     `sys.stdout/stderr.write`, `warnings.warn`, loguru, structlog, rich, exception
     messages) that receive a face template, landmarks or a face image, or a string built
     from one (f-strings, `%`, `.format`, `str()`, `json.dumps`, `.tolist()`, base64).
+    A value logged before anything knows it is a face (a camera frame printed, a base64
+    selfie logged) is reported once the same variable, or what is decoded from it, is
+    given to a face API as its image.
 
     Counts, lengths, shapes, names, ids, boxes, distances, scores and match booleans are
     not biometric data and are fine to log, and so is one number a whole array reduces to

@@ -24,6 +24,8 @@ class UnencryptedBiometricStorage(Rule):
     `load_image_file`), given to `DeepFace.verify` or `face_encodings`, in the same function
     or through project helpers that write or read the path; likewise an upload assigned to
     a Django `FileField`/`ImageField` whose `.path` a face API reads (`case.selfie.path`).
+    Data itself stored before it is known to be a face (a base64 selfie inserted into a
+    table, then decoded for `DeepFace.represent`) is reported the same way.
 
     Data that went through a recognised encryption call first (Fernet, AES-GCM,
     ChaCha20-Poly1305, PyNaCl, pycryptodome, a KMS client, or a configured

@@ -40,7 +40,10 @@ _DATA_KEYS = re.compile(r"(?i)(^|_)(data|vectors?|values|feats?|features?|embs?|
 _ONE_ITEM_INSERTS = frozenset({"append", "appendleft", "add", "insert", "put", "put_nowait", "push"})
 # type tag of a path a file was written to: `wrote:<sink id>` (see `_file_written`)
 WROTE = "wrote:"
-WRITTEN = ":written"  # suffix of the sink id of such a write
+# type tag of a variable whose value reached a sink before it was known to be a face image
+# (`held:<sink id>`, see `_remember_sent`)
+HELD = "held:"
+WRITTEN = ":written"  # suffix of the sink id of such a write or send
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
 _FLUENT = frozenset({"eval", "to", "cuda", "cpu", "half", "float", "double", "requires_grad_", "train"})
@@ -671,6 +674,8 @@ class FunctionAnalyzer:
             if kind in ("ext", "meth") and self.k.canonical(name) in self.k.image_views:
                 if node.args and isinstance(node.args[0], ast.Name):
                     return node.args[0].id
+                if node.args and isinstance(node.args[0], ast.Call):
+                    return self._image_view_of(node.args[0])  # `cv2.imdecode(np.frombuffer(raw, ...))`
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and kind == "meth":
                     return func.value.id
         return None
@@ -1537,11 +1542,12 @@ class FunctionAnalyzer:
     def _mark_image(self, arg: ast.expr, st: State, where: str) -> None:
         step = self.step(arg, f"image passed to {where}")
         value = self.memo.get(id(arg), EMPTY)
-        self._read_as_face_image(value, arg, where)
         # Face APIs also take file paths and URLs: a path is not a face image.
         if value.const is not None or _PATHLIKE.search(_last_name(arg)) or "inst:pathlib.Path" in value.types:
+            self._read_as_face_image(value, arg, where, held=False)
             self.path_params.update(p for p in value.params if p < TEXT_PARAM)
             return
+        self._read_as_face_image(value, arg, where)
         self.image_params.update(p for p in value.params if p < TEXT_PARAM)
         if isinstance(arg, ast.Name):
             current = st.env.get(arg.id, EMPTY)
@@ -1553,6 +1559,10 @@ class FunctionAnalyzer:
             while name is not None and name not in seen and name in st.env:
                 seen.add(name)
                 current = st.env[name]
+                if current.const is not None or _PATHLIKE.search(name):
+                    # `Image.open(path)`: the file at the path holds the face, the path does not
+                    self._read_as_face_image(current, arg, where, held=False)
+                    break
                 self._read_as_face_image(current, arg, where)
                 if "face-image" not in current.kinds:
                     st.env[name] = join(current, source("face-image", self.step(arg, f"image passed to {where} (as `{arg.id}`)")))
@@ -1563,6 +1573,19 @@ class FunctionAnalyzer:
             for sub in (arg.values if isinstance(arg, ast.Dict) else arg.elts):
                 if sub is not None:
                     self._mark_image(sub, st, where)
+
+    def _remember_sent(self, node: ast.Call, sink: str, category: str, details: dict, st: State) -> None:
+        """Data not known to be facial reached a sink (a base64 upload logged or inserted
+        before it is decoded): the variables passed remember it, so that if one turns out
+        to hold a face image (`_mark_image`), this sink got a face image."""
+        names = _passed_names(node)
+        if not names:
+            return
+        sink_id = self._file_write_site(node, sink, details, category=category)
+        for name in names:
+            current = st.env.get(name)
+            if current is not None and HELD + sink_id not in current.types:
+                st.env[name] = current.replace(types=current.types | {HELD + sink_id})
 
     def _file_written(self, call: "_Call", target: tuple, sink: str, data: Val, st: State) -> None:
         """A file written at a path, with content not known to be facial (an upload saved
@@ -1577,12 +1600,12 @@ class FunctionAnalyzer:
             self.written_params.update((p, sink_id) for p in value.params if p < TEXT_PARAM)
             self._remember_write(node, value, sink_id, st)
 
-    def _file_write_site(self, node: ast.AST, sink: str, details: dict, part: str = "") -> str:
-        """Register a write whose content is not known to be facial; its sink id (`part`
-        tells apart the files one call writes, as `objects.create` does per field)."""
+    def _file_write_site(self, node: ast.AST, sink: str, details: dict, part: str = "", category: str = "storage") -> str:
+        """Register a write (or send) whose content is not known to be facial; its sink id
+        (`part` tells apart the files one call writes, as `objects.create` does per field)."""
         # its own id: the call may also be a sink of its data (`pickle.dump(obj, path)`)
-        sink_id = f"{self.module.key}:{self.skey(node)}:storage{':' + part if part else ''}{WRITTEN}"
-        self.a.sink_sites[sink_id] = (self.site(node), sink, "storage", details)
+        sink_id = f"{self.module.key}:{self.skey(node)}:{category}{':' + part if part else ''}{WRITTEN}"
+        self.a.sink_sites[sink_id] = (self.site(node), sink, category, details)
         return sink_id
 
     def _target_arguments(self, call: "_Call", target: tuple):
@@ -1604,19 +1627,28 @@ class FunctionAnalyzer:
             if WROTE + sink_id not in current.types:
                 st.env[node.id] = current.replace(types=current.types | {WROTE + sink_id})
 
-    def _read_as_face_image(self, value: Val, node: ast.AST, where: str) -> None:
+    def _read_as_face_image(self, value: Val, node: ast.AST, where: str, held: bool = True) -> None:
         """A face API reads `value` as its image: the files written at that path (as
-        `_file_written` remembered) hold a face image."""
+        `_file_written` remembered) hold a face image, and so did every sink the value
+        itself reached before (`_remember_sent`; `held=False` for a path, whose own
+        sinks saw only its name)."""
         for t in sorted(value.types):
-            if not t.startswith(WROTE):
+            if t.startswith(WROTE):
+                sink_id = t[len(WROTE):]
+            elif held and t.startswith(HELD):
+                sink_id = t[len(HELD):]
+            else:
                 continue
-            sink_id = t[len(WROTE):]
             hit = self.a.sink_sites.get(sink_id)
             if hit is None:
                 continue
             site, sink, _, details = hit
-            image = source("face-image", self.step(node, f"the file is read as a face image by {where}"), MEDIUM)
-            trace = (*image.trace, site.step(f"the face image was written to the file by `{sink}`"))
+            if t.startswith(WROTE):
+                image = source("face-image", self.step(node, f"the file is read as a face image by {where}"), MEDIUM)
+                trace = (*image.trace, site.step(f"the face image was written to the file by `{sink}`"))
+            else:
+                image = source("face-image", self.step(node, f"the same data is given to {where} as a face image"), MEDIUM)
+                trace = (*image.trace, site.step(f"it reached `{sink}` before"))
             if details.get("store"):
                 self.a.write_state(("store", details["store"]), image.with_step(trace[-1]), self)
             self.a.record_remote_sink(sink_id, image, trace, MEDIUM, self)
@@ -1874,6 +1906,8 @@ class FunctionAnalyzer:
             self.a.write_state(("store", details["store"]), kept.with_step(self.step(node, f"written to `{details['store']}`")), self)
         if "key" in raw and (flat.sealed or raw & RAW_KINDS) and category == "storage":
             self.events.key_uses[self.skey(node)] = (site, "key-stored", sink)
+        if not (raw or flat.sealed) and isinstance(node, ast.Call):
+            self._remember_sent(node, sink, category, details, st)
         if not (raw or flat.sealed or flat.params or flat.sealed_params):
             return
         self.a.sink_sites[sink_id] = (site, sink, category, details)
@@ -2122,6 +2156,27 @@ def _element(container: Val) -> Val:
 def _positions(values: list[Val]) -> Val:
     """A tuple shape (each iteration item of `enumerate`, `zip`, `dict.items`)."""
     return bounded(Val(fields=tuple(sorted((str(i), v) for i, v in enumerate(values)))))
+
+
+def _passed_names(node: ast.Call) -> list[str]:
+    """Local names a call's arguments pass as they are: plain names, the items of tuple and
+    list literals (`execute(sql, (photo,))`) and the pieces of f-strings and `%`/`+`
+    formatting (`log.info(f"photo {photo}")`)."""
+    names: list[str] = []
+    todo = [*node.args, *(kw.value for kw in node.keywords)]
+    while todo:
+        arg = todo.pop()
+        if isinstance(arg, ast.Name):
+            names.append(arg.id)
+        elif isinstance(arg, (ast.Tuple, ast.List)):
+            todo.extend(arg.elts)
+        elif isinstance(arg, ast.JoinedStr):
+            todo.extend(v.value for v in arg.values if isinstance(v, ast.FormattedValue))
+        elif isinstance(arg, ast.BinOp) and isinstance(arg.op, (ast.Mod, ast.Add)):
+            todo.extend((arg.left, arg.right))
+        elif isinstance(arg, ast.Starred):
+            todo.append(arg.value)
+    return names
 
 
 def _with_writes(result: Val, path: Val) -> Val:
