@@ -912,6 +912,14 @@ class Analysis:
         `helpers.f`, `helpers.Class.method`). With a `reader`, that analysis is re-run when
         the names it rests on change; fact building passes none, as it must not register
         dependencies once the fixed point is reached."""
+        return self._resolve_global(module, node, "func", self.index.functions, reader)
+
+    def _resolve_class(self, module: ModuleInfo, node: ast.expr) -> ClassInfo | None:
+        """The project class a name or dotted name in `module` refers to (`C`,
+        `models.C`), for fact building."""
+        return self._resolve_global(module, node, "cls", self.index.classes)
+
+    def _resolve_global(self, module: ModuleInfo, node: ast.expr, kind: str, table: dict, reader: FunctionAnalyzer | None = None):
         dotted = _dotted(node)
         if not dotted:
             return None
@@ -924,36 +932,17 @@ class Analysis:
         if value is None:
             return None
         for t in sorted(value.types):
-            kind, _, name = t.partition(":")
-            if kind == "func" and not rest:
-                return self.index.functions.get(name)
-            if kind == "mod" and rest:
+            tag, _, name = t.partition(":")
+            if tag == kind and not rest:
+                return table.get(name)
+            if tag == "mod" and rest:
                 inner = lookup(("global", name, rest)) if "." not in rest else None
                 for t2 in sorted(inner.types if inner is not None else ()):
-                    if t2.startswith("func:") and t2[5:] in self.index.functions:
-                        return self.index.functions[t2[5:]]
-                found = self.index.module_function(name, rest)
+                    if t2.startswith(kind + ":") and t2[len(kind) + 1:] in table:
+                        return table[t2[len(kind) + 1:]]
+                found = table.get(f"{name}::{rest}")  # `helpers.Class.method`, `models.C`
                 if found is not None:
                     return found
-        return None
-
-    def _resolve_class(self, module: ModuleInfo, node: ast.expr) -> ClassInfo | None:
-        """The project class a name or dotted name in `module` refers to (after the fixed
-        point: fact building only)."""
-        dotted = _dotted(node)
-        if not dotted:
-            return None
-        root, _, rest = dotted.partition(".")
-        value = self.state.get(("global", module.key, root))
-        for t in sorted(value.types if value is not None else ()):
-            kind, _, name = t.partition(":")
-            if kind == "cls" and not rest:
-                return self.index.classes.get(name)
-            if kind == "mod" and rest and "." not in rest:
-                inner = self.state.get(("global", name, rest))
-                for t2 in sorted(inner.types if inner is not None else ()):
-                    if t2.startswith("cls:") and t2[4:] in self.index.classes:
-                        return self.index.classes[t2[4:]]
         return None
 
     def _wrapper_checks_consent(self, decorator: FunctionInfo) -> bool:

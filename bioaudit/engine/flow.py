@@ -1232,8 +1232,9 @@ class FunctionAnalyzer:
                 if index in argvals:
                     self._read_as_face_image(argvals[index], call.node, where)
             for index, sink_id in sorted(summary.written_params):
-                if index in nodes:
-                    self._remember_write(nodes[index], argvals.get(index, EMPTY), sink_id, st)
+                if isinstance(nodes.get(index), ast.Name):
+                    name = nodes[index].id
+                    self._tag(name, WROTE + sink_id, st.env.get(name, argvals.get(index, EMPTY)), st)
         if summary.enforces_consent:
             st.consented = True
         if summary.always_exits:
@@ -1335,7 +1336,7 @@ class FunctionAnalyzer:
                 self.sink(node, f"{cls.qualname}.{name}", "storage", value, st, details={"store": f"table:{cls.qualname}", "orm_field": name})
             elif self.a.is_file_field(cls, name) and not value.flattened().sealed:
                 # an upload saved to disk by the field: a face image if a face API reads it
-                sink_id = self._file_write_site(node, f"{cls.qualname}.{name}", {"store": None, "target": None, "orm_field": name}, part=name)
+                sink_id = self._pending_sink(node, f"{cls.qualname}.{name}", {"store": None, "target": None, "orm_field": name}, part=name)
                 value = value.replace(types=value.types | {WROTE + sink_id})
             self.a.write_state(("field", cls.key, name), value, self)
 
@@ -1581,11 +1582,10 @@ class FunctionAnalyzer:
         names = _passed_names(node)
         if not names:
             return
-        sink_id = self._file_write_site(node, sink, details, category=category)
+        sink_id = self._pending_sink(node, sink, details, category=category)
         for name in names:
-            current = st.env.get(name)
-            if current is not None and HELD + sink_id not in current.types:
-                st.env[name] = current.replace(types=current.types | {HELD + sink_id})
+            if name in st.env:
+                self._tag(name, HELD + sink_id, st.env[name], st)
 
     def _file_written(self, call: "_Call", target: tuple, sink: str, data: Val, st: State) -> None:
         """A file written at a path, with content not known to be facial (an upload saved
@@ -1596,11 +1596,12 @@ class FunctionAnalyzer:
         if flat.kinds or flat.sealed:
             return  # facial data: `sink` reported it; encrypted: not an image a face API reads
         for node, value in self._target_arguments(call, target):
-            sink_id = self._file_write_site(call.node, sink, {"store": _store_key(value) if value.const else None, "target": value.const})
+            sink_id = self._pending_sink(call.node, sink, {"store": _store_key(value) if value.const else None, "target": value.const})
             self.written_params.update((p, sink_id) for p in value.params if p < TEXT_PARAM)
-            self._remember_write(node, value, sink_id, st)
+            if isinstance(node, ast.Name):
+                self._tag(node.id, WROTE + sink_id, st.env.get(node.id, value), st)
 
-    def _file_write_site(self, node: ast.AST, sink: str, details: dict, part: str = "", category: str = "storage") -> str:
+    def _pending_sink(self, node: ast.AST, sink: str, details: dict, part: str = "", category: str = "storage") -> str:
         """Register a write (or send) whose content is not known to be facial; its sink id
         (`part` tells apart the files one call writes, as `objects.create` does per field)."""
         # its own id: the call may also be a sink of its data (`pickle.dump(obj, path)`)
@@ -1621,11 +1622,11 @@ class FunctionAnalyzer:
                         yield kw.value, call.kwargs[item]
                         return
 
-    def _remember_write(self, node: ast.expr, value: Val, sink_id: str, st: State) -> None:
-        if isinstance(node, ast.Name):
-            current = st.env.get(node.id, value)
-            if WROTE + sink_id not in current.types:
-                st.env[node.id] = current.replace(types=current.types | {WROTE + sink_id})
+    @staticmethod
+    def _tag(name: str, tag: str, current: Val, st: State) -> None:
+        """The local `name` (holding `current`) remembers a pending sink."""
+        if tag not in current.types:
+            st.env[name] = current.replace(types=current.types | {tag})
 
     def _read_as_face_image(self, value: Val, node: ast.AST, where: str, held: bool = True) -> None:
         """A face API reads `value` as its image: the files written at that path (as

@@ -281,9 +281,6 @@ class ProjectIndex:
         prefix = (f"{root}/" if root else "") + "/".join(parts) + "/"
         return any(f.startswith(prefix) for f in self._files)
 
-    def module_function(self, module_key: str, name: str) -> FunctionInfo | None:
-        return self.functions.get(f"{module_key}::{name}")
-
     def module_class(self, module_key: str, name: str) -> ClassInfo | None:
         return self.classes.get(f"{module_key}::{name}")
 
