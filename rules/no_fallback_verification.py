@@ -17,7 +17,9 @@ class NoFallbackVerification(Rule):
     `np.linalg.norm(a - b)`, `known @ probe`, `cosine(...)`, `np.sum(known * probe)`,
     `((known - probe) ** 2).sum()`, `np.sum(gallery * probe, axis=1)`) is a verification
     too, also inside a project helper (`cosine_similarity(a, b)`, `def sim(a, b): return
-    a @ b`) when a call passes it templates.
+    a @ b`) when a call passes it templates. Face calls in one function that gate the same
+    action (`compare_faces` and `face_distance` on one probe, a detector's guess confirmed
+    by a recogniser) are one finding, at the first of them, naming the others.
 
     A second factor that still requires the face (`password_ok and face_ok`) is not a
     fallback; an alternative (`password_ok or face_ok`, an `else` branch, another
@@ -91,14 +93,21 @@ class NoFallbackVerification(Rule):
         covered: set[str] = set()
         for fallback in facts.fallbacks:
             covered |= fallback.ends
+        # Several face calls often make one decision (`compare_faces` and `face_distance`
+        # on the same probe, gating the same action): one finding, at the first of them.
+        grouped: dict[tuple, list] = {}
         for decision in facts.decisions:
             missing = sorted(decision.ends - covered)
-            if not missing:
-                continue
+            if missing:
+                key = (decision.site.path, decision.site.function, decision.action.line, decision.action.column, tuple(missing))
+                grouped.setdefault(key, []).append(decision)
+        for (*_, missing), decisions in grouped.items():
+            decision, others = decisions[0], decisions[1:]
+            also = "".join(f" (with `{o.api.rsplit('.', 1)[-1]}`, line {o.site.line})" for o in others)
             yield self.report(
                 decision.site,
-                f"`{decision.api}` decides {', '.join(missing)} and the project offers no non-face way to the same end",
-                confidence=decision.confidence,
+                f"`{decision.api}`{also} decides {', '.join(missing)} and the project offers no non-face way to the same end",
+                confidence=max(d.confidence for d in decisions),
                 steps=decision.steps,
-                properties={"api": decision.api, "ends": missing},
+                properties={"api": decision.api, "ends": list(missing), "also": [o.api for o in others]},
             )

@@ -137,3 +137,31 @@ def test_declared_fallback_in_config(tmp_path):
     config = Config(declared_fallback={"reason": "PIN login at the identity service", "ends": ["login"]})
     result = run(tmp_path, files, config=config)
     assert [f for f in result.findings if f.rule_id == "BIO002"] == []
+
+
+def test_face_calls_gating_one_action_are_one_finding(tmp_path):
+    """`compare_faces` and `face_distance` on the same probe make one decision: reported once,
+    at the first call, naming the other; a second action they gate elsewhere is its own."""
+    files = {
+        "gate.py": """
+            import face_recognition
+            import numpy as np
+
+            def open_door(known, probe, door):
+                matches = face_recognition.compare_faces(known, probe)  # HERE
+                distances = face_recognition.face_distance(known, probe)
+                best = int(np.argmin(distances))
+                if matches[best]:
+                    door.open()
+
+            def side_door(known, probe, door):
+                if face_recognition.compare_faces(known, probe)[0]:  # HERE
+                    door.open()
+        """,
+    }
+    result = run(tmp_path, files)
+    found = [f for f in result.findings if f.rule_id == "BIO002"]
+    assert {(f.path, f.span.line) for f in found} == marked(files)
+    first = min(found, key=lambda f: f.span.line)
+    assert f"(with `face_distance`, line {first.span.line + 1})" in first.message
+    assert first.properties["also"] == ["face_recognition.face_distance"]
