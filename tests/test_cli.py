@@ -1195,6 +1195,55 @@ def test_editing_another_module_is_seen_by_the_next_scan(tmp_path):
     assert found(third) == [("BIO001", "app/views.py", 17)]  # a shape is not biometric data
 
 
+def test_renaming_a_function_that_reads_module_state_is_seen_by_the_next_scan(tmp_path):
+    """An incremental run used to crash (KeyError) when a changed module lost a function
+    that read state another function of that module wrote: the withdrawn write woke the
+    reader up before it was forgotten."""
+    source = """
+import face_recognition
+
+KNOWN = []
+
+
+def enrol(img):
+    KNOWN.append(face_recognition.face_encodings(img)[0])
+
+
+def dump():
+    print(KNOWN)
+"""
+    root = project(tmp_path / "proj", {"app.py": source})
+    first = json.loads(run("scan", ".", "--format", "json", cwd=root).stdout)
+    assert ("BIO003", "app.py", 12) in found(first)
+    (root / "app.py").write_text(source.replace("def dump():", "def show_known():"), encoding="utf-8")
+    proc = run("scan", ".", "--format", "json", cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    assert "internal error" not in proc.stderr
+    assert ("BIO003", "app.py", 12) in found(json.loads(proc.stdout))
+
+
+def test_a_failing_incremental_update_falls_back_to_a_full_analysis(tmp_path, monkeypatch):
+    """A bug in re-using the cache must cost time, not the scan: the part is analysed from
+    scratch and a warning says so."""
+    from bioaudit.config import Config
+    from bioaudit.engine import analysis as analysis_module
+    from bioaudit.engine.runner import scan
+    from bioaudit.registry import load_registry
+
+    root = project(tmp_path / "proj", {"app.py": "import face_recognition\n\ndef enrol(img):\n    print(face_recognition.face_encodings(img)[0])\n"})
+    registry = load_registry()
+    first = scan([root], Config(), registry, root=root)
+    (root / "app.py").write_text((root / "app.py").read_text("utf-8") + "\n# edited\n", encoding="utf-8")
+
+    def broken(self, changed):
+        raise KeyError("app.py::gone")
+
+    monkeypatch.setattr(analysis_module.Analysis, "update", broken)
+    second = scan([root], Config(), registry, root=root)
+    assert [(f.rule_id, f.span.line) for f in second.findings] == [(f.rule_id, f.span.line) for f in first.findings]
+    assert [d.code for d in second.diagnostics] == ["cache-fallback"]
+
+
 def test_scan_two_files(tmp_path):
     root = guarded_app(tmp_path / "proj")
     report = json.loads(run("scan", "app/views.py", "app/consent.py", "--format", "json", cwd=root).stdout)

@@ -101,14 +101,16 @@ class Analysis:
             affected |= self._callers.get(key, set())
             for table in (self.summaries, self.events, self.remote_sinks, self.closure_envs):
                 table.pop(key, None)
-        for writer in [w for w in self._written if in_changed(w)]:
-            for key in self._written.pop(writer):
-                self.contributions.get(key, {}).pop(writer, None)
-                self._recompute(key)
+        # Functions of a changed module may be gone (renamed, deleted): forget them as
+        # readers and callers before withdrawn writes wake the readers up.
         for readers in self._readers.values():
             readers.difference_update([r for r in readers if in_changed(r)])
         for callers in self._callers.values():
             callers.difference_update([c for c in callers if in_changed(c)])
+        for writer in [w for w in self._written if in_changed(w)]:
+            for key in self._written.pop(writer):
+                self.contributions.get(key, {}).pop(writer, None)
+                self._recompute(key)
         self.timed_out -= changed
         self.capped -= {k for k in self.capped if in_changed(k) or k in affected}
         self.errors = [(info, m) for info, m in self.errors if info.module.key not in changed]
@@ -184,7 +186,7 @@ class Analysis:
             self._written[writer] = written
 
     def _enqueue(self, key: str) -> None:
-        if key in self._queued:
+        if key in self._queued or key not in self.index.functions:
             return
         if self._rounds.get(key, 0) >= MAX_ROUNDS_PER_FUNCTION:
             self.capped.add(key)

@@ -376,8 +376,13 @@ def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_pa
             if previous is not None and set(previous["modules"]) == set(sources):
                 changed = {rel for rel in sources if previous["modules"][rel] != _digest(raw[rel])}
             if changed is not None:
-                analysis.restore(previous["analysis"])
-                analysis.update(changed)
+                try:
+                    analysis.restore(previous["analysis"])
+                    analysis.update(changed)
+                except Exception as exc:  # a bug in the incremental path must not stop the scan
+                    diagnostics.append(Diagnostic("warning", "cache-fallback", f"re-using the cached analysis failed ({type(exc).__name__}: {exc}); this part was analysed from scratch"))
+                    analysis = Analysis(index, knowledge, face_modules, config.declared_fallback, budget=budget)
+                    analysis.solve()
             else:
                 analysis.solve()
             # Modules that read back a file or table facial data was written to hold
