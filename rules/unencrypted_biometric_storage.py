@@ -11,7 +11,7 @@ class UnencryptedBiometricStorage(Rule):
     """
     ## What it does
     Flags calls that persist facial data (templates, landmarks, face images) without
-    encrypting it first: files (`open().write`, `pickle.dump`, `np.save`, `json.dump`,
+    encrypting it first: files (`open().write`, csv writers, `pickle.dump`, `np.save`, `json.dump`,
     `joblib.dump`, `torch.save`, `cv2.imwrite`, PIL `Image.save`, a face recognizer's
     `write`), databases (DB-API `execute` with the value in its parameters, SQLAlchemy
     and Django model fields, MongoDB, Redis, shelve, the Firebase Realtime Database and

@@ -1476,6 +1476,9 @@ class FunctionAnalyzer:
                 result = result.replace(store=_store_key(target))
                 if _writing_mode(call):
                     self._file_written(call, (0, "file"), spec.call, EMPTY, st)
+            elif call.args and call.args[0].store:
+                # built on a file handle (`csv.writer(fh)`): it writes to the same file
+                result = result.replace(store=call.args[0].store)
             return result
         site = self.site(node)
         if spec.processing:
