@@ -1582,13 +1582,13 @@ class FunctionAnalyzer:
         """Data not known to be facial reached a sink (a base64 upload logged or inserted
         before it is decoded): the variables passed remember it, so that if one turns out
         to hold a face image (`_mark_image`), this sink got a face image."""
-        names = _passed_names(node)
+        # registered only where a local can remember it (the cache keeps every registration)
+        names = [name for name in _passed_names(node) if name in st.env]
         if not names:
             return
         sink_id = self._pending_sink(node, sink, details, category=category)
         for name in names:
-            if name in st.env:
-                self._tag(name, HELD + sink_id, st.env[name], st)
+            self._tag(name, HELD + sink_id, st.env[name], st)
 
     def _file_written(self, call: "_Call", target: tuple, sink: str, data: Val, st: State) -> None:
         """A file written at a path, with content not known to be facial (an upload saved
@@ -1599,8 +1599,11 @@ class FunctionAnalyzer:
         if flat.kinds or flat.sealed:
             return  # facial data: `sink` reported it; encrypted: not an image a face API reads
         for node, value in self._target_arguments(call, target):
+            params = [p for p in value.params if p < TEXT_PARAM]
+            if not (params or isinstance(node, ast.Name)):
+                continue  # nothing can remember the write (`open("log.txt", "w")`)
             sink_id = self._pending_sink(call.node, sink, {"store": _store_key(value) if value.const else None, "target": value.const})
-            self.written_params.update((p, sink_id) for p in value.params if p < TEXT_PARAM)
+            self.written_params.update((p, sink_id) for p in params)
             if isinstance(node, ast.Name):
                 self._tag(node.id, WROTE + sink_id, st.env.get(node.id, value), st)
 
