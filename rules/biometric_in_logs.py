@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from bioaudit import Invalid, Rule, Severity, Valid
 from bioaudit.engine.facts import ProjectFacts
+from bioaudit.rules._support import RAW_KINDS, kinds_text
 
-LOGGED_KINDS = frozenset({"template", "landmarks", "face-image"})
 
 
 class BiometricInLogs(Rule):
@@ -35,6 +35,12 @@ class BiometricInLogs(Rule):
     ## Known limitations
     Output through a custom handler object bioaudit cannot resolve is recognised only by
     common logger names (`log`, `logger`, `*_logger`).
+
+    A record instance (a dataclass) logged as it is is not reported, even when its repr
+    shows a template field; taken from a list, it is data with the record's fields, and
+    logging it is reported even for a field declared `field(repr=False)`. Facial data
+    that reaches a callback parameter callers fill with different functions
+    (`on_result(result)`) is reported at low confidence: only one of them may run.
     """
 
     ID = "BIO003"
@@ -76,12 +82,12 @@ class BiometricInLogs(Rule):
         for flow in facts.sink_flows:
             if flow.category != "log":
                 continue
-            kinds = sorted(flow.kinds & LOGGED_KINDS)
+            kinds = sorted(flow.kinds & RAW_KINDS)
             if not kinds:
                 continue
             yield self.report(
                 flow.site,
-                f"{' and '.join(kinds)} written to output by `{flow.sink}`",
+                f"{kinds_text(kinds)} written to output by `{flow.sink}`",
                 confidence=flow.confidence,
                 steps=flow.steps,
                 properties={"kinds": kinds, "sink": flow.sink},

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from bioaudit import Invalid, Rule, Severity, Valid
 from bioaudit.engine.facts import ProjectFacts
-
-STORED_KINDS = frozenset({"template", "landmarks", "face-image"})
+from bioaudit.rules._support import RAW_KINDS, kinds_text
 
 
 class UnencryptedBiometricStorage(Rule):
@@ -88,14 +87,14 @@ class UnencryptedBiometricStorage(Rule):
         for flow in facts.sink_flows:
             if flow.category != "storage":
                 continue
-            kinds = sorted(flow.kinds & STORED_KINDS)
+            kinds = sorted(flow.kinds & RAW_KINDS)
             if not kinds:
                 continue
             where = flow.details.get("orm_field")
             how = f"model field `{where}`" if where else f"`{flow.sink}`"
             yield self.report(
                 flow.site,
-                f"{' and '.join(kinds)} stored unencrypted by {how}",
+                f"{kinds_text(kinds)} stored unencrypted by {how}",
                 confidence=flow.confidence,
                 steps=flow.steps,
                 properties={"kinds": kinds, "sink": flow.sink, "store": flow.details.get("store")},

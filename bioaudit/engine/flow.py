@@ -27,9 +27,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 HIGH, MEDIUM, LOW = 3, 2, 1
 TEMPLATE_NAMES = re.compile(
-    r"(?i)(^|_)(known_?)?(face_?)?(encodings?|embeddings?|descriptors?|templates?|face_?db|face_?vectors?|face_?features?)($|_)"
+    r"(?i)(^|_)((known_?)?(face_?)?(encodings?|embeddings?|descriptors?|templates?|face_?db|face_?vectors?|face_?features?)|known|gallery)($|_)"
 )
 _STRINGISH = ("str", "repr", "format")
+# builtins whose result is a number, not the data it was computed from (unless a template)
+_NUMERIC_BUILTINS = ("int", "float", "round", "abs", "sum")
 # isinstance() classes that say a value is text (a path, URL or base64), or pixel data
 _TEXT_TYPES = frozenset({"str", "bytes", "Path", "PurePath", "PosixPath", "PathLike"})
 _PIXEL_TYPES = frozenset({"ndarray"})
@@ -44,6 +46,13 @@ WROTE = "wrote:"
 # (`held:<sink id>`, see `_remember_sent`)
 HELD = "held:"
 WRITTEN = ":written"  # suffix of the sink id of such a write or send
+# type tag of a file object (an upload) a face API read a face image from: saving it
+# stores a face image (see `_saved_by_method`)
+FACE_FILE = "face-file"
+# type tag of a client built with `verify=False` (see `api_call`)
+TLS_OFF = "tls:off"
+# type tags that mark a value without saying what object it is
+_MARKER_TAGS = (WROTE, HELD, FACE_FILE, "tls:")
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
 _FLUENT = frozenset({"eval", "to", "cuda", "cpu", "half", "float", "double", "requires_grad_", "train"})
@@ -179,6 +188,7 @@ class FunctionAnalyzer:
         self.written_params: set = set()
         # local name -> the local name it is a view of (`gray = cv2.cvtColor(img, ...)`)
         self.image_sources: dict[str, str] = {}
+        self.image_files: dict[str, str] = {}  # image local -> the file object it was loaded from
         self.loop_exits: list[list[State]] = []
         self.loop_continues: list[list[State]] = []
         self.memo: dict[int, Val] = {}
@@ -625,6 +635,11 @@ class FunctionAnalyzer:
                 self.image_sources[target.id] = source_name
             else:
                 self.image_sources.pop(target.id, None)
+            file_name = self._image_file_of(value_node)
+            if file_name is not None:
+                self.image_files[target.id] = file_name
+            else:
+                self.image_files.pop(target.id, None)
             if (
                 value_node is not None
                 and isinstance(value_node, ast.Call)
@@ -642,7 +657,12 @@ class FunctionAnalyzer:
                     self.assign(elt, self.memo.get(id(sub), EMPTY), st, sub)
             elif not any(isinstance(e, ast.Starred) for e in elts) and all(value.field(str(i)) is not None for i in range(len(elts))):
                 for i, elt in enumerate(elts):
-                    self.assign(elt, value.field(str(i)), st, None)
+                    item = value.field(str(i))
+                    if value.gates:
+                        # the decisions the tuple as a whole depends on (`return best_id,
+                        # dist` under `if dist < threshold`) hold for each of its items
+                        item = item.replace(gates=gates_and(item.gates, value.gates))
+                    self.assign(elt, item, st, None)
             else:
                 element = _element(value)
                 for elt in elts:
@@ -678,6 +698,20 @@ class FunctionAnalyzer:
                     return self._image_view_of(node.args[0])  # `cv2.imdecode(np.frombuffer(raw, ...))`
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and kind == "meth":
                     return func.value.id
+        return None
+
+    def _image_file_of(self, node: ast.expr | None) -> str | None:
+        """The local name of the file object an image loader reads (`load_image_file(upload)`
+        gives `upload`); a path is the file's name, not the file (`_file_written` follows
+        those)."""
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name)):
+            return None
+        name = node.args[0].id
+        if _PATHLIKE.search(name):
+            return None
+        callee = self.memo.get(id(node.func), EMPTY)
+        if any(t.startswith("ext:") and self.k.canonical(t[4:]) in self.k.image_loaders for t in callee.types):
+            return name
         return None
 
     def _is_loader_call(self, node: ast.Call) -> bool:
@@ -748,6 +782,12 @@ class FunctionAnalyzer:
                     self.a.write_state(("global", t[4:], receiver.attr), added, self)
         elif isinstance(receiver, ast.Subscript):
             self._mutate(receiver.value, added, st)
+
+    def _param_names(self) -> frozenset:
+        cached = getattr(self, "_params_cache", None)
+        if cached is None:
+            cached = self._params_cache = frozenset(p.lstrip("*") for p in self.f.params)
+        return cached
 
     def _locals(self) -> set[str]:
         cached = getattr(self, "_local_names", None)
@@ -838,6 +878,8 @@ class FunctionAnalyzer:
             # A literal naming consent (a key, a column, a query on a consent table)
             # makes what is read with it a consent predicate.
             return Val(const=node.value, consent=len(node.value) < 400 and self.k.consent_attributes.match(node.value))
+        if isinstance(node.value, bytes):
+            return Val(const=node.value.decode("latin-1"))  # `KEY = b"..."` given to a cipher later
         return EMPTY
 
     def e_Name(self, node: ast.Name, st: State) -> Val:
@@ -901,7 +943,7 @@ class FunctionAnalyzer:
                         types.add(f"bound:{method.key}" if kind == "pinst" else f"func:{method.key}")
                         if kind == "pinst" and f"sub:{name}" in base.types:
                             types.update(f"bound:{m.key}" for m in self.a.overrides(method))
-                    elif kind == "cls" and attr == "objects":
+                    elif kind == "cls" and attr in self.k.orm_managers and self.a.is_orm_model(cls):
                         types.add(f"manager:{name}")
                     state = self.a.read_state(("field", name, attr), self)
                     if state is not None:
@@ -1034,7 +1076,7 @@ class FunctionAnalyzer:
         return out
 
     def e_List(self, node, st: State) -> Val:
-        values = [self.expr(e, st) for e in node.elts]
+        values = [self._record_shape(self.expr(e, st)) for e in node.elts]
         out = EMPTY
         for v in values:
             out = join(out, v.data_only())  # elements keep their shape: records in a list
@@ -1137,6 +1179,13 @@ class FunctionAnalyzer:
         # Several project functions may be the target (a method and its overrides): the
         # path ends, or consent holds, after the call only if it does for every one.
         project_outcomes: list[tuple[bool, bool]] = []
+        # a callable parameter that callers fill with different functions (`on_result(
+        # result)`): which one runs depends on the caller, so sinks reached are only maybe
+        callback = (
+            isinstance(node.func, ast.Name)
+            and node.func.id in self._param_names()
+            and sum(1 for t in callee.types if t.startswith(("func:", "bound:"))) > 1
+        )
         for t in sorted(callee.types):
             kind, _, name = t.partition(":")
             if kind == "ext":
@@ -1158,7 +1207,7 @@ class FunctionAnalyzer:
                     resolved = True
                     static = kind == "bound" and any(_decorator_name(d) == "staticmethod" for d in info.decorators)
                     st.dead, st.consented = dead_before, consented_before
-                    result = join(result, self.project_call(info, call, st, bound=kind == "bound" and not static, consented_before=consented_before))
+                    result = join(result, self.project_call(info, call, st, bound=kind == "bound" and not static, consented_before=consented_before, callback=callback))
                     project_outcomes.append((st.dead, st.consented))
                     vendored = self.a.catalogued(info)
                     if vendored:
@@ -1185,7 +1234,7 @@ class FunctionAnalyzer:
         return result
 
     # Calls into the project ---------------------------------------------------------------
-    def project_call(self, info: FunctionInfo, call: "_Call", st: State, bound: bool, consented_before: bool) -> Val:
+    def project_call(self, info: FunctionInfo, call: "_Call", st: State, bound: bool, consented_before: bool, callback: bool = False) -> Val:
         summary = self.a.summary_for(info, self)
         site = self.site(call.node)
         self.events.calls[(self.skey(call.node), info.key)] = CallEvent(info.key, site, consented_before)
@@ -1213,13 +1262,14 @@ class FunctionAnalyzer:
                             # the caller names the store: facial data is written to it
                             override = {"store": key, "target": argvals[target_param].const}
                             self.a.write_state(("store", key), flat.with_step(self.step(call.node, f"written to `{key}`")), self)
-                    self.a.record_remote_sink(sink_id, flat, trace, max(MEDIUM if flat.conf >= MEDIUM else LOW, min(flat.conf, MEDIUM)), self, override)
+                    conf = LOW if callback else max(MEDIUM if flat.conf >= MEDIUM else LOW, min(flat.conf, MEDIUM))
+                    self.a.record_remote_sink(sink_id, flat, trace, conf, self, override)
             for p in flat.params:
                 self.param_sinks.setdefault((p, sink_id), (self.step(call.node, note), *inner_trace))
         for index, key in summary.param_state:
             arg = argvals.get(index)
             if arg is not None and arg.tainted:
-                self.a.write_state(key, _downgrade(arg.flattened().with_step(self.step(call.node, note))), self)
+                self.a.write_state(key, _downgrade(arg.flattened().with_step(self.step(call.node, note)), LOW if callback else MEDIUM), self)
         if summary.image_params:
             nodes = self._arg_nodes(info, call, bound)
             for index in sorted(summary.image_params):
@@ -1231,6 +1281,9 @@ class FunctionAnalyzer:
             for index in sorted(summary.path_params):
                 if index in argvals:
                     self._read_as_face_image(argvals[index], call.node, where)
+                if isinstance(nodes.get(index), ast.Name) and nodes[index].id in st.env:
+                    name = nodes[index].id
+                    self._tag(name, FACE_FILE, st.env[name], st)
             for index, sink_id in sorted(summary.written_params):
                 if isinstance(nodes.get(index), ast.Name):
                     name = nodes[index].id
@@ -1266,7 +1319,13 @@ class FunctionAnalyzer:
             return None
         if any("template" in a.all_kinds() for a in args):
             nodes = self._arg_nodes(info, call, bound)
-            if all("template" in a.all_kinds() or _named_like_template(nodes.get(i)) for i, a in zip(indices, args)):
+            # stored templates known by name: the argument's, or the parameter's
+            # (`def match(ids, gallery_matrix, probe)`)
+            names = [p.lstrip("*") for p in info.params]
+            if all(
+                "template" in a.all_kinds() or _named_like_template(nodes.get(i)) or (i < len(names) and TEMPLATE_NAMES.search(names[i]))
+                for i, a in zip(indices, args)
+            ):
                 label = f"M:{self.label(call.node)}"
                 self.events.decisions[label] = (self.site(call.node), f"{info.display.rsplit('.', 1)[-1]}()")
                 return label
@@ -1315,9 +1374,48 @@ class FunctionAnalyzer:
         if init is not None:
             bound_call = _Call(call.node, EMPTY, instance, "__init__", call.args, call.kwargs, call.statement)
             self.project_call(init, bound_call, st, bound=True, consented_before=consented_before)
+        else:
+            # a record class (dataclass, attrs, NamedTuple, pydantic): the generated
+            # constructor assigns its arguments to the declared fields, in order
+            fields = self._record_fields(cls)
+            given = [*zip(fields, call.args), *((name, v) for name, v in call.kwargs.items() if name in fields)]
+            for name, value in given:
+                if value is not EMPTY:
+                    self.a.write_state(("field", cls.key, name), value, self)
         if self.a.is_orm_model(cls) and call.kwargs:
             self._orm_field_write(call.node, cls, call.kwargs, st)
         return instance
+
+    def _record_fields(self, cls: ClassInfo) -> list[str]:
+        """The annotated class-level fields of `cls` and its project bases, bases first
+        (the order a dataclass's generated `__init__` takes them in)."""
+        fields: list[str] = []
+        for current in reversed(list(self.a.mro(cls))):
+            for stmt in current.node.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and "ClassVar" not in ast.unparse(stmt.annotation):
+                    if stmt.target.id not in fields:
+                        fields.append(stmt.target.id)
+        return fields
+
+    def _record_shape(self, value: Val) -> Val:
+        """`value` as data, with what a project record instance holds in its declared
+        fields as the record's fields: an instance put in a list loses its type, so
+        `for obs in observations: obs.embedding` reads the field from the shape, and
+        `dataclasses.asdict(obs)` holds all of them."""
+        out = value.data_only()
+        for t in sorted(value.types):
+            if t.startswith("pinst:"):
+                cls = self.a.index.classes.get(t[6:])
+                if cls is None:
+                    continue
+                fields = []
+                for name in self._record_fields(cls):
+                    held = self.a.read_state(("field", cls.key, name), self)
+                    if held is not None and held.tainted:
+                        fields.append((name, held.data_only()))
+                if fields:
+                    out = join(out, bounded(Val(fields=tuple(fields))))
+        return out
 
     def manager_call(self, name: str, call: "_Call", st: State) -> Val:
         cls_key, _, op = name.rpartition(".")
@@ -1350,6 +1448,21 @@ class FunctionAnalyzer:
         result = EMPTY
         handled = False
         specs = k.apis.get(qualname)
+        if not specs:
+            if qualname in k.fallback_types:
+                # a one-time-password or card reader object: its `verify`/`read` are
+                # non-face checks (`pyotp.TOTP.verify`, `mfrc522.SimpleMFRC522.read`)
+                return Val(types=frozenset({f"inst:{qualname}"}))
+            if qualname in k.image_views and call.args:
+                # the same picture: coordinates or angles that steer the transform (an
+                # alignment computed from the eyes) are not in the pixels it returns
+                return call.args[0].data_only()
+            if call.method in k.image_view_methods and qualname.startswith("PIL."):
+                return call.receiver.data_only()
+            if qualname == "typing.cast" and len(call.args) == 2:
+                return call.args[1]  # the value itself, shape and all
+            if qualname in k.record_readers and call.args:
+                return join(self._record_shape(call.args[0]).flattened(), combine(call.args[1:]))
         if specs:
             for spec in specs:
                 if spec.when and not self._when_matches(spec.when, call):
@@ -1371,7 +1484,7 @@ class FunctionAnalyzer:
                 details["url"] = target.const
                 verify = call.kwargs.get("verify")
                 if verify is not None:
-                    details["verify"] = _literal(next(k.value for k in call.node.keywords if k.arg == "verify"))
+                    details["verify"] = _literal_keyword(call.node, "verify")
                 details["receiver_types"] = sorted(call.receiver.types)
             if "ex" in call.kwargs or "px" in call.kwargs or qualname.endswith(("setex", "psetex")):
                 details["ttl"] = True
@@ -1420,11 +1533,15 @@ class FunctionAnalyzer:
             return _positions([EMPTY, _element(call.args[0])])
         if qualname in ("builtins.sorted", "builtins.list", "builtins.set", "builtins.tuple", "builtins.iter") and len(call.args) == 1 and call.args[0].field(MAPPED) is not None and not call.args[0].kinds:
             return call.args[0].clean()
+        if qualname == "builtins.map" and len(call.node.args) == 2 and _dotted(call.node.args[0]) in _NUMERIC_BUILTINS:
+            # `map(int, row[:8])` converts each item as `int(item)` would
+            data = call.args[1]
+            return data.clean() if "template" not in data.all_kinds() else data.data_only()
         if qualname == "builtins.zip" and call.args:
             return _positions([_element(a) for a in call.args])
         if qualname.startswith("builtins.") and qualname[9:] in _STRINGISH + ("list", "tuple", "dict", "set", "bytes", "bytearray", "sorted", "reversed", "iter", "next", "zip", "enumerate", "map", "filter", "min", "max", "sum", "abs", "round", "float", "int"):
             data = combine([*call.args, *call.kwargs.values()])
-            return data.clean() if qualname[9:] in ("int", "float", "round", "abs", "sum") and not (data.kinds & {"template"}) else data
+            return data.clean() if qualname[9:] in _NUMERIC_BUILTINS and not (data.kinds & {"template"}) else data
         if k.deletions.match(qualname) or (call.method and k.deletion_methods.match(call.method)):
             self._deletion(call, qualname, st)
         if qualname in k.key_sources:
@@ -1466,6 +1583,8 @@ class FunctionAnalyzer:
             region = self._region(spec, call)
             if region:
                 types = types | {f"region:{region}"}
+            if _literal_keyword(call.node, "verify") is False:
+                types = types | {TLS_OFF}  # `boto3.client("rekognition", verify=False)`
             result = Val(types=types)
             if spec.keeps_taint:
                 result = join(result, combine([call.receiver, *call.args, *call.kwargs.values()]).data_only())
@@ -1490,6 +1609,10 @@ class FunctionAnalyzer:
             if region:
                 arguments = {**arguments, "__region__": region}
             self.events.face_calls[key] = FaceEvent(site, spec, consented, arguments)
+            if TLS_OFF in call.receiver.types and (spec.image_args or spec.image_keywords):
+                # a cloud face API called through a client that does not check certificates
+                sent = source("face-image", self.step(node, f"face image given to `{_short(spec.call)}`"))
+                self.sink(node, _short(spec.call), "network", sent, st, details={"verify": False, "url": None})
             # Images passed to a face API are face images from here on.
             for index in spec.image_args:
                 if index < len(node.args):
@@ -1558,6 +1681,7 @@ class FunctionAnalyzer:
             if "face-image" not in current.kinds:
                 st.env[arg.id] = join(current, source("face-image", step))
             # the picture it was converted from shows the same face
+            self._file_of_image(arg.id, st, where)
             seen = {arg.id}
             name = self.image_sources.get(arg.id)
             while name is not None and name not in seen and name in st.env:
@@ -1570,6 +1694,7 @@ class FunctionAnalyzer:
                 self._read_as_face_image(current, arg, where)
                 if "face-image" not in current.kinds:
                     st.env[name] = join(current, source("face-image", self.step(arg, f"image passed to {where} (as `{arg.id}`)")))
+                self._file_of_image(name, st, where)
                 name = self.image_sources.get(name)
         elif isinstance(arg, ast.Attribute):
             self._mutate(arg, source("face-image", step), st)
@@ -1577,6 +1702,19 @@ class FunctionAnalyzer:
             for sub in (arg.values if isinstance(arg, ast.Dict) else arg.elts):
                 if sub is not None:
                     self._mark_image(sub, st, where)
+
+    def _file_of_image(self, image_name: str, st: State, where: str) -> None:
+        """The file object `image_name` was loaded from holds a face image: saving the
+        file object stores one (`_saved_by_method`), and a parameter it came from is read
+        as a face image (`path_params`). Its own value is not facial data: printing an
+        upload object prints its file name."""
+        name = self.image_files.get(image_name)
+        if name is None or name not in st.env:
+            return
+        current = st.env[name]
+        self._read_as_face_image(current, ast.Name(id=name), where, held=False)
+        self.path_params.update(p for p in current.params if p < TEXT_PARAM)
+        self._tag(name, FACE_FILE, current, st)
 
     def _remember_sent(self, node: ast.Call, sink: str, category: str, details: dict, st: State) -> None:
         """Data not known to be facial reached a sink (a base64 upload logged or inserted
@@ -1606,6 +1744,27 @@ class FunctionAnalyzer:
             self.written_params.update((p, sink_id) for p in params)
             if isinstance(node, ast.Name):
                 self._tag(node.id, WROTE + sink_id, st.env.get(node.id, value), st)
+
+    def _saved_by_method(self, call: "_Call", sink: str, st: State) -> None:
+        """`upload.save(path)` or `storage.save(name, content)` on an object bioaudit cannot
+        type: what is saved is the receiver and the arguments other than the target path.
+        Known facial data (an upload a face API already read) is stored now; anything else
+        may turn out to be a face image later (`_file_written`)."""
+        target = self.k.file_write_method_target
+        paths = {id(node) for node, _ in self._target_arguments(call, target)}
+        if not paths:
+            return  # `record.save()`: an ORM save, its fields are the sinks
+        content = [call.receiver, *(v for n, v in zip(call.node.args, call.args) if id(n) not in paths)]
+        data = combine(content)
+        if FACE_FILE in call.receiver.types:
+            data = join(data, source("face-image", self.step(call.node.func, "a file a face API read a face image from"), MEDIUM))
+        flat = data.flattened()
+        if flat.kinds or flat.sealed:
+            details = {}
+            for node, value in self._target_arguments(call, target):
+                details = {"store": _store_key(value) if value.const else None, "target": value.const}
+            self.sink(call.node, sink, "storage", data, st, details=details)
+        self._file_written(call, target, sink, data, st)
 
     def _pending_sink(self, node: ast.AST, sink: str, details: dict, part: str = "", category: str = "storage") -> str:
         """Register a write (or send) whose content is not known to be facial; its sink id
@@ -1790,7 +1949,7 @@ class FunctionAnalyzer:
             if k.deletion_methods.match(method):
                 self._deletion(call, f"{receiver_name}.{method}" if receiver_name else method, st)
             if method in k.file_write_methods:
-                self._file_written(call, k.file_write_method_target, f"{receiver_name}.{method}" if receiver_name else method, call.receiver, st)
+                self._saved_by_method(call, f"{receiver_name}.{method}" if receiver_name else method, st)
             if method in k.storage_methods:
                 self.sink(node, f"{receiver_name}.{method}" if receiver_name else method, "storage", data, st, details={"store": f"collection:{receiver_name}"})
                 return EMPTY
@@ -1808,7 +1967,7 @@ class FunctionAnalyzer:
                 if method in _ONE_ITEM_INSERTS and call.args and not call.kwargs:
                     # one item goes in as it is: a list of per-face records keeps each
                     # record's shape (`faces.append({"embedding": e, "img": crop})`)
-                    self._mutate(node.func.value, call.args[-1], st)
+                    self._mutate(node.func.value, self._record_shape(call.args[-1]), st)
                 else:
                     self._mutate(node.func.value, data, st)
                 return EMPTY
@@ -1934,11 +2093,12 @@ class FunctionAnalyzer:
 
     def action(self, node: ast.AST, ends: frozenset, st: State, extra_gates=frozenset()) -> None:
         gates = gates_and(st.gates, extra_gates) if extra_gates else st.gates
-        key = self.skey(node)
+        # one event per end set: a call reaching attendance only after a face match and
+        # the door also after a card keeps the card from covering attendance
+        key = (self.skey(node), ends)
         prev = self.events.actions.get(key)
         if prev is not None:
             gates = gates_or(prev.gates, gates)
-            ends = prev.ends | ends
         self.events.actions[key] = ActionEvent(self.site(node), ends, gates)
         for end in ends:
             self.actions.add((end, gates))
@@ -2097,10 +2257,11 @@ def _as_text(value: Val) -> Val:
     return value.replace(kinds=value.kinds - {"face-image"}, params=params, fields=fields)
 
 
-def _downgrade(value: Val) -> Val:
-    """Facial data that crossed a function boundary or shared state: medium confidence."""
-    if value.conf > MEDIUM and value.all_kinds():
-        return value.replace(conf=MEDIUM, fields=tuple((k, _downgrade(v)) for k, v in value.fields))
+def _downgrade(value: Val, cap: int = MEDIUM) -> Val:
+    """Facial data that crossed a function boundary or shared state: medium confidence
+    (`cap`: low where it crossed into a callback that is only maybe the one called)."""
+    if value.conf > cap and value.all_kinds():
+        return value.replace(conf=cap, fields=tuple((k, _downgrade(v, cap)) for k, v in value.fields))
     return value
 
 
@@ -2155,7 +2316,8 @@ def _element(container: Val) -> Val:
         return rows
     if container.field(MAPPED) is not None and not container.kinds:
         return container.clean()
-    if container.types and not container.all_kinds():
+    if not container.all_kinds() and any(not t.startswith(_MARKER_TAGS) for t in container.types):
+        # an object (an instance, a module): its items are not data it was given
         return Val(gates=container.gates, consent=container.consent)
     return container.replace(types=frozenset(), const=None, store=None)
 
@@ -2371,6 +2533,11 @@ def _is_falsy_const(node: ast.expr) -> bool:
             return value.lower() in ("", "no", "false", "n", "0", "denied", "declined", "withdrawn", "revoked")
         return not value
     return False
+
+
+def _literal_keyword(call: ast.Call, name: str):
+    """The literal value of keyword `name` of `call` (None if absent or not a literal)."""
+    return next((_literal(kw.value) for kw in call.keywords if kw.arg == name), None)
 
 
 def _literal(node: ast.expr):
