@@ -43,7 +43,10 @@ class KeyBesideCiphertext(Rule):
       dict, one file write), or to the same store in separate writes;
     - the key written next to the ciphertext (`face:42:key` beside `face:42`, `alice.key`
       beside `alice.bin`), at low confidence;
-    - a key given to a cipher as a literal in the source code (`Fernet(b"...")`).
+    - a key given to a cipher as a literal in the source code (`Fernet(b"...")`), also
+      key-sized bytes decoded from a literal (`bytes.fromhex("8f1c...")`) that reach a
+      cipher through variables and functions (a development key a loader falls back to),
+      reported where they are written.
 
     Key material is what `Fernet.generate_key()`, `AESGCM.generate_key()` and similar
     return, and random bytes (`os.urandom`, `secrets.token_bytes`) that reach a storage
@@ -124,7 +127,7 @@ class KeyBesideCiphertext(Rule):
                 yield finding
         for use in facts.key_uses:
             where = (use.site.path, use.site.line)
-            if use.kind != "literal-key" or where in reported:
+            if use.kind not in ("literal-key", "literal-key-source") or where in reported:
                 continue
             reported.add(where)
             yield self._literal(use, sealed)
@@ -162,9 +165,13 @@ class KeyBesideCiphertext(Rule):
         else:
             confidence, protects = Confidence.LOW, ""
         cipher = use.detail or "cipher"
+        what = (
+            f"key bytes written in the source code are given to `{cipher}` as its key" if use.kind == "literal-key-source"
+            else f"`{cipher}` is given its key as a literal in the source code"
+        )
         return self.report(
             use.site,
-            f"`{cipher}` is given its key as a literal in the source code{protects}",
+            f"{what}{protects}",
             confidence=confidence,
             properties={"cipher": cipher, "how": "literal key"},
         )

@@ -79,7 +79,7 @@ class KeyUse:
     that reaches a sink (stored beside what it encrypts)."""
 
     site: Site
-    kind: str  # "literal-key" | "key-stored"
+    kind: str  # "literal-key" (at the cipher) | "literal-key-source" (at the literal) | "key-stored"
     detail: str = ""
 
 

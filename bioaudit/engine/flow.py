@@ -47,12 +47,21 @@ WROTE = "wrote:"
 HELD = "held:"
 WRITTEN = ":written"  # suffix of the sink id of such a write or send
 # type tag of a file object (an upload) a face API read a face image from: saving it
-# stores a face image (see `_saved_by_method`)
+# stores a face image (see `_saved`)
 FACE_FILE = "face-file"
 # type tag of a client built with `verify=False` (see `api_call`)
 TLS_OFF = "tls:off"
+# store of the files a model's `FileField`/`ImageField` keeps, and type tag of that field's
+# value (`field:SelfieUpload.image`): deleting through the field deletes from that store
+FILE_FIELD = "field:"
+# type tag of the rows an ORM query returns (`queryset:<class key>`, see `manager_call`)
+QUERYSET = "queryset:"
+# type tag of key-sized bytes written in the source (a literal, or decoded from one:
+# `bytes.fromhex("8f1c...")`), `literal:<id>` with the literal's site in `sink_sites`: a
+# cipher given them has its key in the source code
+LITERAL = "literal:"
 # type tags that mark a value without saying what object it is
-_MARKER_TAGS = (WROTE, HELD, FACE_FILE, "tls:")
+_MARKER_TAGS = (WROTE, HELD, FACE_FILE, FILE_FIELD, LITERAL, "tls:")
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
 _FLUENT = frozenset({"eval", "to", "cuda", "cpu", "half", "float", "double", "requires_grad_", "train"})
@@ -110,12 +119,15 @@ class Summary:
     # holds a face), and (parameter, sink id) for parameters naming a file the function writes
     path_params: frozenset = frozenset()
     written_params: frozenset = frozenset()
+    # parameters given to a cipher as its key (a caller passing bytes from the source code
+    # has its key in the source)
+    key_params: frozenset = frozenset()
 
     def key(self) -> tuple:
         return (
             self.ret, frozenset(self.param_sinks), self.param_state, self.enforces_consent,
             self.always_exits, self.actions, self.wrapped_calls, self.image_params,
-            self.path_params, self.written_params,
+            self.path_params, self.written_params, self.key_params,
         )
 
 
@@ -186,6 +198,7 @@ class FunctionAnalyzer:
         self.image_params: set = set()
         self.path_params: set = set()
         self.written_params: set = set()
+        self.key_params: set = set()
         # local name -> the local name it is a view of (`gray = cv2.cvtColor(img, ...)`)
         self.image_sources: dict[str, str] = {}
         self.image_files: dict[str, str] = {}  # image local -> the file object it was loaded from
@@ -216,6 +229,7 @@ class FunctionAnalyzer:
         s.image_params = frozenset(self.image_params)
         s.path_params = frozenset(self.path_params)
         s.written_params = frozenset(self.written_params)
+        s.key_params = frozenset(self.key_params)
         return s, self.events
 
     def _entry_env(self) -> dict:
@@ -672,6 +686,8 @@ class FunctionAnalyzer:
         elif isinstance(target, ast.Attribute):
             base = self.expr(target.value, st)
             self._store_attribute(target, base, value, st)
+            if isinstance(value_node, ast.Constant) and value_node.value is True and self.k.identity_flags.match(target.attr):
+                self.action(target, frozenset({"identity"}), st)
         elif isinstance(target, ast.Subscript):
             base = self.expr(target.value, st)
             key = self.expr(target.slice, st)
@@ -879,7 +895,8 @@ class FunctionAnalyzer:
             # makes what is read with it a consent predicate.
             return Val(const=node.value, consent=len(node.value) < 400 and self.k.consent_attributes.match(node.value))
         if isinstance(node.value, bytes):
-            return Val(const=node.value.decode("latin-1"))  # `KEY = b"..."` given to a cipher later
+            # `KEY = b"..."` given to a cipher later, maybe through a function
+            return Val(const=node.value.decode("latin-1"), types=self._literal_key(node, node.value))
         return EMPTY
 
     def e_Name(self, node: ast.Name, st: State) -> Val:
@@ -948,9 +965,14 @@ class FunctionAnalyzer:
                     state = self.a.read_state(("field", name, attr), self)
                     if state is not None:
                         out = join(out, state)
+                    if self.a.is_file_field(cls, attr):
+                        types.add(f"{FILE_FIELD}{cls.qualname}.{attr}")  # `selfie.image.delete()`
+                    if method is None and state is None and kind == "pinst" and self.k.inherited_attributes:
+                        # `self.wfile` of a `socketserver.StreamRequestHandler` subclass
+                        types.update(f"inst:{typed}" for typed in (self.k.inherited_attributes.get((b, attr)) for b in self.a.external_bases(cls)) if typed)
                     elif kind == "pinst" and cls.field_calls.get(attr) is not None:
                         pass
-            elif kind == "manager":
+            elif kind == "manager" or (kind == "queryset" and attr in self.k.queryset_methods):
                 types.add(f"managerop:{name}.{attr}")
         if base.kinds or base.params or base.fields or base.sealed or base.sealed_params:
             if attr in self.k.clean_attributes:
@@ -1262,6 +1284,16 @@ class FunctionAnalyzer:
                             # the caller names the store: facial data is written to it
                             override = {"store": key, "target": argvals[target_param].const}
                             self.a.write_state(("store", key), flat.with_step(self.step(call.node, f"written to `{key}`")), self)
+                    store = hit[3].get("store")
+                    if not override and store and hit[2] == "storage":
+                        # the callee names the store: what this call gives it is kept there
+                        # (encrypted if the callee encrypts it), for code that reads it back;
+                        # where in a record it sits is not known, hence low confidence
+                        kept = _downgrade(flat.sealed_version() if hit[3].get("sealed") else flat, LOW)
+                        columns = (hit[3].get("param_columns") or {}).get(str(index))
+                        if columns:
+                            kept = bounded(Val(fields=tuple((c, kept) for c in columns)))  # `SELECT name` is not the template
+                        self.a.write_state(("store", store), kept.with_step(self.step(call.node, f"written to `{store}`")), self)
                     conf = LOW if callback else max(MEDIUM if flat.conf >= MEDIUM else LOW, min(flat.conf, MEDIUM))
                     self.a.record_remote_sink(sink_id, flat, trace, conf, self, override)
             for p in flat.params:
@@ -1281,6 +1313,8 @@ class FunctionAnalyzer:
             for index in sorted(summary.path_params):
                 if index in argvals:
                     self._read_as_face_image(argvals[index], call.node, where)
+                    # a path this function was given, passed on to be read as a face image
+                    self.path_params.update(p for p in argvals[index].params if p < TEXT_PARAM)
                 if isinstance(nodes.get(index), ast.Name) and nodes[index].id in st.env:
                     name = nodes[index].id
                     self._tag(name, FACE_FILE, st.env[name], st)
@@ -1288,6 +1322,11 @@ class FunctionAnalyzer:
                 if isinstance(nodes.get(index), ast.Name):
                     name = nodes[index].id
                     self._tag(name, WROTE + sink_id, st.env.get(name, argvals.get(index, EMPTY)), st)
+        for index in sorted(summary.key_params):
+            if index in argvals:
+                # the key this call passes on to a cipher may be bytes from the source code
+                self._literal_key_used(argvals[index], f"{info.display.rsplit('.', 1)[-1]}()")
+                self.key_params.update(p for p in argvals[index].params if p < TEXT_PARAM)
         if summary.enforces_consent:
             st.consented = True
         if summary.always_exits:
@@ -1418,11 +1457,28 @@ class FunctionAnalyzer:
         return out
 
     def manager_call(self, name: str, call: "_Call", st: State) -> Val:
+        """`Model.objects.<op>(...)` (or a queryset's): rows of the model, as an instance
+        that also iterates and chains as a queryset."""
         cls_key, _, op = name.rpartition(".")
         cls = self.a.index.classes.get(cls_key)
+        # a chained query keeps what the query it refines was decided by (`.filter(code=
+        # typed).order_by(...).first()` is still the row the typed code found)
+        rows = Val(types=frozenset({f"pinst:{cls_key}", f"{QUERYSET}{cls_key}"}), gates=call.receiver.gates)
+        if self.k.deletion_methods.match(op):
+            self._deletion(call, f"{cls.qualname if cls else cls_key}.{op}", st)
         if cls is not None and op in self.k.orm_create_methods and self.a.is_orm_model(cls):
-            self._orm_field_write(call.node, cls, call.kwargs, st)
-        return Val(types=frozenset({f"pinst:{cls_key}"}))
+            values = dict(call.kwargs)
+            for key in ("defaults", "create_defaults"):
+                # `update_or_create(pk=..., defaults={"embedding": e})` writes those fields
+                if key in values and values[key].fields:
+                    values.update(values.pop(key).fields)
+            self._orm_field_write(call.node, cls, values, st)
+            return rows
+        if any(self.k.credential_fields.match(key.split("__", 1)[0]) and value.const is None for key, value in call.kwargs.items()):
+            # the row found by a code the person typed (`LoginOTP.objects.filter(code=...)`):
+            # whatever it gates is reached without the face
+            return join(self._non_face_check(call, f"{cls.qualname if cls else cls_key}.{op}({', '.join(call.kwargs)})"), rows)
+        return rows
 
     def _orm_field_write(self, node: ast.AST, cls: ClassInfo, values: dict, st: State) -> None:
         for name, value in values.items():
@@ -1430,11 +1486,13 @@ class FunctionAnalyzer:
                 continue
             if self.a.is_encrypted_field(cls, name):
                 continue
-            if value.flattened().kinds & RAW_KINDS or value.flattened().params:
+            flat = value.flattened()
+            if flat.kinds & RAW_KINDS or flat.params:
                 self.sink(node, f"{cls.qualname}.{name}", "storage", value, st, details={"store": f"table:{cls.qualname}", "orm_field": name})
-            elif self.a.is_file_field(cls, name) and not value.flattened().sealed:
-                # an upload saved to disk by the field: a face image if a face API reads it
-                sink_id = self._pending_sink(node, f"{cls.qualname}.{name}", {"store": None, "target": None, "orm_field": name}, part=name)
+            if not (flat.kinds & RAW_KINDS or flat.sealed) and self.a.is_file_field(cls, name):
+                # an upload saved to disk by the field (also one taken straight from a
+                # parameter, `request.FILES["selfie"]`): a face image if a face API reads it
+                sink_id = self._pending_sink(node, f"{cls.qualname}.{name}", {"store": f"{FILE_FIELD}{cls.qualname}.{name}", "target": None, "orm_field": name}, part=name)
                 value = value.replace(types=value.types | {WROTE + sink_id})
             self.a.write_state(("field", cls.key, name), value, self)
 
@@ -1449,6 +1507,10 @@ class FunctionAnalyzer:
         handled = False
         specs = k.apis.get(qualname)
         if not specs:
+            if qualname in k.key_decoders and call.args and call.args[0].const is not None:
+                return Val(types=self._literal_key(call.node, call.args[0].const))  # `bytes.fromhex("8f1c...")`
+            if qualname in k.key_decoders and call.args and any(t.startswith(LITERAL) for t in call.args[0].types):
+                return Val(types=frozenset(t for t in call.args[0].types if t.startswith(LITERAL)))
             if qualname in k.fallback_types:
                 # a one-time-password or card reader object: its `verify`/`read` are
                 # non-face checks (`pyotp.TOTP.verify`, `mfrc522.SimpleMFRC522.read`)
@@ -1459,6 +1521,9 @@ class FunctionAnalyzer:
                 return call.args[0].data_only()
             if call.method in k.image_view_methods and qualname.startswith("PIL."):
                 return call.receiver.data_only()
+            if qualname in k.path_views and call.args:
+                # the same file's path (`default_storage.path(name)`): the writes it remembers
+                return _with_writes(call.args[0].data_only(), call.args[0])
             if qualname == "typing.cast" and len(call.args) == 2:
                 return call.args[1]  # the value itself, shape and all
             if qualname in k.record_readers and call.args:
@@ -1471,7 +1536,7 @@ class FunctionAnalyzer:
                 result = join(result, self.api_call(spec, call, st))
         sink = k.sinks.get(qualname)
         if sink is not None and sink.sql and call.args and call.args[0].const is not None:
-            self._sql_call(call, st, _dotted(call.node.func.value) if isinstance(call.node.func, ast.Attribute) else "")
+            result = join(result, self._sql_call(call, st, _dotted(call.node.func.value) if isinstance(call.node.func, ast.Attribute) else ""))
             handled = True
         elif sink is not None:
             data = self._select(call, sink.data)
@@ -1493,7 +1558,9 @@ class FunctionAnalyzer:
                 self._file_written(call, sink.target, qualname, data, st)
             handled = True
         elif qualname in k.file_writes:
-            self._file_written(call, k.file_writes[qualname], qualname, EMPTY, st)
+            write = k.file_writes[qualname]
+            result = self._saved(call, qualname, write.target, st, returns_name=write.returns_name)
+            handled = True
         if k.log_calls.match(qualname) and "." in qualname or qualname == "builtins.print":
             data = combine([*call.args, *call.kwargs.values()])
             self.sink(call.node, qualname, "log", data, st)
@@ -1510,6 +1577,8 @@ class FunctionAnalyzer:
             handled = True
         if k.encrypt.match(qualname) and qualname.rsplit(".", 1)[-1] not in ("Fernet",):
             return combine([*call.args, *call.kwargs.values()]).sealed_version()
+        if k.decrypt.match(qualname):
+            return combine([*call.args, *call.kwargs.values()]).unsealed_version()
         if qualname in k.reductions and call.args:
             reduced = self._reduction(call.node, call.node.args[0], call.args[0], qualname, _whole_reduction(call))
             if reduced is not None:
@@ -1552,6 +1621,9 @@ class FunctionAnalyzer:
             if isinstance(first, ast.Constant) and isinstance(first.value, (str, bytes)) or call.args[0].const is not None:
                 site = self.site(call.node)
                 self.events.key_uses[self.skey(call.node)] = (site, "literal-key", _short(qualname))
+            else:
+                self._literal_key_used(call.args[0], _short(qualname))
+            self.key_params.update(p for p in call.args[0].params if p < TEXT_PARAM)
         # Vocabulary leaves ------------------------------------------------------------------
         if not handled and k.consent_functions.match(qualname):
             return self._consent_check(call, st)
@@ -1705,7 +1777,7 @@ class FunctionAnalyzer:
 
     def _file_of_image(self, image_name: str, st: State, where: str) -> None:
         """The file object `image_name` was loaded from holds a face image: saving the
-        file object stores one (`_saved_by_method`), and a parameter it came from is read
+        file object stores one (`_saved`), and a parameter it came from is read
         as a face image (`path_params`). Its own value is not facial data: printing an
         upload object prints its file name."""
         name = self.image_files.get(image_name)
@@ -1715,6 +1787,22 @@ class FunctionAnalyzer:
         self._read_as_face_image(current, ast.Name(id=name), where, held=False)
         self.path_params.update(p for p in current.params if p < TEXT_PARAM)
         self._tag(name, FACE_FILE, current, st)
+
+    def _literal_key(self, node: ast.AST, text) -> frozenset:
+        """The tag of key-sized bytes written in the source at `node` (see `LITERAL`)."""
+        if len(text) < 16:
+            return frozenset()  # separators, magic numbers, short constants
+        tag = f"{LITERAL}{self.module.key}:{self.skey(node)}"
+        self.a.sink_sites[tag] = (self.site(node), "key literal", "key", {})
+        return frozenset({tag})
+
+    def _literal_key_used(self, key: Val, taker: str) -> None:
+        """`key`, given to a cipher (or to a function that gives it to one), may be bytes
+        written in the source: reported once, where they are written."""
+        for t in sorted(key.types):
+            hit = self.a.sink_sites.get(t) if t.startswith(LITERAL) else None
+            if hit is not None:
+                self.events.key_uses[t] = (hit[0], "literal-key-source", taker)
 
     def _remember_sent(self, node: ast.Call, sink: str, category: str, details: dict, st: State) -> None:
         """Data not known to be facial reached a sink (a base64 upload logged or inserted
@@ -1728,33 +1816,41 @@ class FunctionAnalyzer:
         for name in names:
             self._tag(name, HELD + sink_id, st.env[name], st)
 
-    def _file_written(self, call: "_Call", target: tuple, sink: str, data: Val, st: State) -> None:
+    def _file_written(self, call: "_Call", target: tuple, sink: str, data: Val, st: State, returns_name: bool = False) -> str | None:
         """A file written at a path, with content not known to be facial (an upload saved
         to disk). The path variable remembers the write: if the path, or an image loaded
         from it, is given to a face API as its image later, the write stored a face image
-        (`_read_as_face_image`)."""
+        (`_read_as_face_image`). With `returns_name` the call's result names the file
+        (Django's `storage.save`): the write's sink id, for the result to remember."""
         flat = data.flattened()
         if flat.kinds or flat.sealed:
-            return  # facial data: `sink` reported it; encrypted: not an image a face API reads
+            return None  # facial data: `sink` reported it; encrypted: not an image a face API reads
+        sink_id = None
         for node, value in self._target_arguments(call, target):
             params = [p for p in value.params if p < TEXT_PARAM]
-            if not (params or isinstance(node, ast.Name)):
+            if not (params or isinstance(node, ast.Name) or returns_name):
                 continue  # nothing can remember the write (`open("log.txt", "w")`)
             sink_id = self._pending_sink(call.node, sink, {"store": _store_key(value) if value.const else None, "target": value.const})
             self.written_params.update((p, sink_id) for p in params)
             if isinstance(node, ast.Name):
                 self._tag(node.id, WROTE + sink_id, st.env.get(node.id, value), st)
+        return sink_id
 
-    def _saved_by_method(self, call: "_Call", sink: str, st: State) -> None:
-        """`upload.save(path)` or `storage.save(name, content)` on an object bioaudit cannot
-        type: what is saved is the receiver and the arguments other than the target path.
-        Known facial data (an upload a face API already read) is stored now; anything else
-        may turn out to be a face image later (`_file_written`)."""
-        target = self.k.file_write_method_target
+    def _saved(self, call: "_Call", sink: str, target: tuple, st: State, returns_name: bool = False) -> Val:
+        """`upload.save(path)`, `storage.save(name, content)`, `shutil.copy(src, dst)`: what
+        is saved is the receiver and the arguments other than the target path. Known facial
+        data (an upload a face API already read) is stored now; anything else may turn out
+        to be a face image later (`_file_written`). The call's result: the saved file's
+        name where the call returns it (`returns_name`)."""
         paths = {id(node) for node, _ in self._target_arguments(call, target)}
         if not paths:
-            return  # `record.save()`: an ORM save, its fields are the sinks
-        content = [call.receiver, *(v for n, v in zip(call.node.args, call.args) if id(n) not in paths)]
+            return EMPTY  # `record.save()`: an ORM save, its fields are the sinks
+        kwargs = {kw.arg: kw.value for kw in call.node.keywords if kw.arg}
+        content = [
+            call.receiver,
+            *(v for n, v in zip(call.node.args, call.args) if id(n) not in paths),
+            *(v for name, v in call.kwargs.items() if name in kwargs and id(kwargs[name]) not in paths),
+        ]
         data = combine(content)
         if FACE_FILE in call.receiver.types:
             data = join(data, source("face-image", self.step(call.node.func, "a file a face API read a face image from"), MEDIUM))
@@ -1764,7 +1860,8 @@ class FunctionAnalyzer:
             for node, value in self._target_arguments(call, target):
                 details = {"store": _store_key(value) if value.const else None, "target": value.const}
             self.sink(call.node, sink, "storage", data, st, details=details)
-        self._file_written(call, target, sink, data, st)
+        sink_id = self._file_written(call, target, sink, data, st, returns_name=returns_name)
+        return Val(types=frozenset({WROTE + sink_id})) if returns_name and sink_id else EMPTY
 
     def _pending_sink(self, node: ast.AST, sink: str, details: dict, part: str = "", category: str = "storage") -> str:
         """Register a write (or send) whose content is not known to be facial; its sink id
@@ -1884,15 +1981,18 @@ class FunctionAnalyzer:
             if key:
                 stores.add(key)
         for t in call.receiver.types:
+            if t.startswith(FILE_FIELD):
+                stores.add(t)  # the files a model's file field keeps
             if t.startswith(("pinst:", "manager:", "managerop:")):
                 cls = self.a.index.classes.get(t.split(":", 1)[1].rsplit(".", 1)[0] if t.startswith("managerop:") else t.split(":", 1)[1])
                 if cls is not None:
                     stores.add(f"table:{cls.qualname}")
         self.events.deletions[self.skey(call.node)] = (self.site(call.node), how, frozenset(stores))
 
-    def _sql_call(self, call: "_Call", st: State, receiver_name: str | None) -> None:
+    def _sql_call(self, call: "_Call", st: State, receiver_name: str | None) -> Val:
         """`cursor.execute(SQL, params)`: a write stores the parameters; a read of a table
-        that facial data was written to makes the cursor hold that data."""
+        that facial data was written to makes the cursor hold that data, and so does the
+        cursor the call returns (`for row in conn.execute("SELECT ...")`)."""
         node = call.node
         sql = call.args[0].const
         table = _sql_table(sql)
@@ -1900,7 +2000,7 @@ class FunctionAnalyzer:
         label = f"{receiver_name}.{call.method}" if receiver_name else (call.method or "execute")
         if re.match(r"(?i)^\s*(delete|truncate|drop)\b", sql):
             self.events.deletions[self.skey(node)] = (self.site(node), sql.split("\n")[0][:80], frozenset({f"table:{table}"} if table else ()))
-            return
+            return EMPTY
         if self.k.sql_write.match(sql):
             data = combine([*call.args[1:], *(v for k, v in call.kwargs.items() if k in ("params", "parameters", "args", "vars"))])
             columns = _sql_written_columns(sql)
@@ -1912,26 +2012,31 @@ class FunctionAnalyzer:
                     # a column named twice (`SET %s = %s, %s = %s` built at run time) holds both
                     by_column[column] = join(by_column.get(column, EMPTY), self.memo.get(id(element), EMPTY).data_only())
                 data = bounded(Val(fields=tuple(sorted(by_column.items()))))
-            self.sink(node, label, "storage", data, st, details={"store": f"table:{table}" if table else None, "sql": sql})
-            return
+            details = {"store": f"table:{table}" if table else None, "sql": sql}
+            if data.fields:
+                # the columns each parameter is written to, for callers (see `project_call`)
+                details["param_columns"] = {
+                    str(p): sorted(c for c, v in data.fields if p in v.all_params()) for p in data.all_params() if p < TEXT_PARAM
+                }
+            self.sink(node, label, "storage", data, st, details=details)
+            return EMPTY
+        read = Val(consent=True) if call.args[0].consent else EMPTY
+        if table:
+            stored = self.a.read_state(("store", f"table:{table}"), self)
+            if stored is not None:
+                selected = _sql_selected_columns(sql)
+                if stored.fields and selected is not None:
+                    picked = EMPTY
+                    for column in selected:
+                        fld = stored.field(column)
+                        if fld is not None:
+                            picked = join(picked, fld)
+                    stored = picked
+                if stored.tainted:
+                    read = join(read, _downgrade(stored.flattened()).with_step(self.step(node, f"read back from table `{table}`")))
         if isinstance(receiver, ast.Name):
-            current = st.env.get(receiver.id, EMPTY)
-            if call.args[0].consent:
-                current = current.replace(consent=True)
-            if table:
-                stored = self.a.read_state(("store", f"table:{table}"), self)
-                if stored is not None:
-                    selected = _sql_selected_columns(sql)
-                    if stored.fields and selected is not None:
-                        picked = EMPTY
-                        for column in selected:
-                            fld = stored.field(column)
-                            if fld is not None:
-                                picked = join(picked, fld)
-                        stored = picked
-                    if stored.tainted:
-                        current = join(current, _downgrade(stored.flattened()).with_step(self.step(node, f"read back from table `{table}`")))
-            st.env[receiver.id] = current
+            st.env[receiver.id] = join(st.env.get(receiver.id, EMPTY), read)
+        return read
 
     def unresolved_call(self, call: "_Call", st: State) -> Val:
         """A call whose target is not known (a method on an untyped object)."""
@@ -1949,13 +2054,12 @@ class FunctionAnalyzer:
             if k.deletion_methods.match(method):
                 self._deletion(call, f"{receiver_name}.{method}" if receiver_name else method, st)
             if method in k.file_write_methods:
-                self._saved_by_method(call, f"{receiver_name}.{method}" if receiver_name else method, st)
+                self._saved(call, f"{receiver_name}.{method}" if receiver_name else method, k.file_write_method_target, st)
             if method in k.storage_methods:
                 self.sink(node, f"{receiver_name}.{method}" if receiver_name else method, "storage", data, st, details={"store": f"collection:{receiver_name}"})
                 return EMPTY
             if method in ("execute", "executemany") and call.args and call.args[0].const:
-                self._sql_call(call, st, receiver_name)
-                return EMPTY
+                return self._sql_call(call, st, receiver_name)
             if method in k.fallback_methods:
                 return self._non_face_check(call, f"{receiver_name}.{method}")
             if k.consent_functions.match(method):
@@ -2317,8 +2421,10 @@ def _element(container: Val) -> Val:
     if container.field(MAPPED) is not None and not container.kinds:
         return container.clean()
     if not container.all_kinds() and any(not t.startswith(_MARKER_TAGS) for t in container.types):
-        # an object (an instance, a module): its items are not data it was given
-        return Val(gates=container.gates, consent=container.consent)
+        # an object (an instance, a module): its items are not data it was given; the
+        # rows of a queryset are instances of its model
+        rows = frozenset(f"pinst:{t[len(QUERYSET):]}" for t in container.types if t.startswith(QUERYSET))
+        return Val(types=rows, gates=container.gates, consent=container.consent)
     return container.replace(types=frozenset(), const=None, store=None)
 
 
@@ -2411,6 +2517,9 @@ def _sql_written_columns(sql: str) -> list[str] | None:
     return None
 
 
+_SQL_DISTANCE = re.compile(r"<=>|<->|<#>|<\+>")
+
+
 def _sql_selected_columns(sql: str) -> list[str] | None:
     """Columns a SELECT reads; None when it reads them all (or cannot tell)."""
     match = _SQL_SELECT.match(sql)
@@ -2418,6 +2527,8 @@ def _sql_selected_columns(sql: str) -> list[str] | None:
         return None
     columns = []
     for part in match.group(1).split(","):
+        if _SQL_DISTANCE.search(part):
+            continue  # `embedding <=> %s AS distance`: a pgvector distance, a number
         name = part.strip().split()[0] if part.strip() else ""
         name = name.rsplit(".", 1)[-1].strip('"`[]').lower()
         if name == "*" or "(" in name:

@@ -90,7 +90,7 @@ class Syntax:
     classes excluded): for ordering the analysis and cheap questions about the code."""
 
     called: set[str]  # last names of called functions and methods
-    receivers: set[str]  # names used as call receivers or attribute-store bases
+    receivers: set[str]  # names used as call receivers or attribute-store bases, or stored in attributes
     stored: set[str]  # names assigned
     words: set[str]  # names, attributes and short string constants (for vocabulary)
     globals: set[str]  # names declared `global`
@@ -127,6 +127,10 @@ class Syntax:
                         root = root.value
                     if type(root) is ast.Name:
                         deep.add((root.id, node.attr))
+            elif kind is ast.Assign and type(node.value) is ast.Name and any(type(t) is ast.Attribute for t in node.targets):
+                # `self.recorder = recorder`: the object kept decides what later calls on
+                # the attribute mean, as for a receiver
+                receivers.add(node.value.id)
             elif kind is ast.Constant and isinstance(node.value, str) and len(node.value) < 40:
                 words.add(node.value)
             elif kind is ast.Global:

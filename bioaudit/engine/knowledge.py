@@ -8,7 +8,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,6 +54,11 @@ class Globs:
 
     def extended(self, more: Iterable[str]) -> "Globs":
         return Globs((*self.patterns, *more))
+
+
+class FileWrite(NamedTuple):
+    target: tuple  # where the path is (positions and keywords)
+    returns_name: bool  # the call returns the saved file's name (Django storage)
 
 
 @dataclass(frozen=True)
@@ -199,8 +204,13 @@ class Knowledge:
                     )
         for call in extra.get("storage_functions", ()):
             self.sinks.setdefault(call, SinkSpec(call=call, category="storage", data=("rest:0", "*")))
-        self.file_writes: dict[str, tuple] = {
-            call: tuple(table.get("target", ())) for table in sinks.get("file-write", []) for call in table["calls"]
+        self.file_writes: dict[str, FileWrite] = {
+            call: FileWrite(tuple(table.get("target", ())), bool(table.get("returns-name", False)))
+            for table in sinks.get("file-write", []) for call in table["calls"]
+        }
+        self.path_views = frozenset(sinks.get("file-paths", {}).get("calls", ()))
+        self.inherited_attributes = {
+            (base, attr): typed for base, attrs in sinks.get("inherited-attributes", {}).items() for attr, typed in attrs.items()
         }
         fwm = sinks.get("file-write-methods", {})
         self.file_write_methods = frozenset(fwm.get("names", ()))
@@ -215,6 +225,7 @@ class Knowledge:
 
         transform = sinks.get("transform", {})
         self.encrypt = Globs((*transform.get("encrypt", ()), *extra.get("encrypt_functions", ())))
+        self.decrypt = Globs(transform.get("decrypt", ()))
         self.clean_calls = frozenset(transform.get("clean", ()))
         self.clean_attributes = frozenset(transform.get("clean-attributes", ()))
         self.clean_methods = frozenset(transform.get("clean-methods", ()))
@@ -238,9 +249,11 @@ class Knowledge:
         self.fallback_types = frozenset(fallback.get("types", ()))
         actions = vocab.get("actions", {})
         self.session_objects = frozenset(actions.get("session-objects", ()))
+        self.identity_flags = Globs(actions.get("identity-flags", ()))
         self.actions: dict[str, Globs] = {
-            end: Globs(patterns) for end, patterns in actions.items() if end != "session-objects"
+            end: Globs(patterns) for end, patterns in actions.items() if end not in ("session-objects", "identity-flags")
         }
+        self.credential_fields = Globs(fallback.get("credential-fields", ()))
         if extra.get("auth_actions"):
             self.actions["login"] = self.actions.get("login", Globs(())).extended(extra["auth_actions"])
         entry = vocab.get("entry-points", {})
@@ -251,6 +264,7 @@ class Knowledge:
         self.encrypted_fields = Globs(orm.get("encrypted-fields", ()))
         self.orm_create_methods = frozenset(orm.get("create-methods", ()))
         self.orm_managers = frozenset(orm.get("managers", ("objects",)))
+        self.queryset_methods = frozenset(orm.get("queryset-methods", ()))
         self.file_fields = Globs(orm.get("file-fields", ()))
         self.file_field_attributes = frozenset(orm.get("file-field-attributes", ()))
         retention = vocab.get("retention", {})
@@ -259,6 +273,7 @@ class Knowledge:
         keys = sinks.get("keys", {})
         self.key_sources = frozenset(keys.get("sources", ()))
         self.key_takers = frozenset(keys.get("takers", ()))
+        self.key_decoders = frozenset(keys.get("decoders", ()))
         context = vocab.get("context", {})
         self.age_names = Globs(context.get("age", ()))
         self.guardian_names = Globs(context.get("guardian", ()))

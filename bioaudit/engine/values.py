@@ -239,6 +239,19 @@ class Val:
             conf=flat.conf,
         )
 
+    def unsealed_version(self) -> "Val":
+        """The same data decrypted: what was encrypted facial data is facial data again."""
+        flat = self.flattened()
+        if not (flat.sealed or flat.sealed_params):
+            return flat.data_only()
+        return Val(
+            kinds=flat.kinds | flat.sealed,
+            params=flat.params | flat.sealed_params,
+            gates=flat.gates,
+            trace=flat.trace,
+            conf=flat.conf,
+        )
+
     def with_step(self, step: Step) -> "Val":
         if not self.tainted or (self.trace and self.trace[-1] == step):
             return self
