@@ -36,11 +36,11 @@ class BiometricInLogs(Rule):
     Output through a custom handler object bioaudit cannot resolve is recognised only by
     common logger names (`log`, `logger`, `*_logger`).
 
-    A record instance (a dataclass) logged as it is is not reported, even when its repr
-    shows a template field; taken from a list, it is data with the record's fields, and
-    logging it is reported even for a field declared `field(repr=False)`. Facial data
-    that reaches a callback parameter callers fill with different functions
-    (`on_result(result)`) is reported at low confidence: only one of them may run.
+    A record instance (a dataclass without its own `__repr__`/`__str__`) logged as it is
+    shows its fields, except those declared `field(repr=False)`; a custom `__repr__` is
+    not read (such instances are not reported). Facial data that reaches a callback
+    parameter callers fill with different functions (`on_result(result)`) is reported at
+    low confidence: only one of them may run.
     """
 
     ID = "BIO003"

@@ -18,7 +18,7 @@ from bioaudit.engine.facts import Site
 from bioaudit.engine.index import MODULE_BODY, SCOPES, ClassInfo, FunctionInfo, children
 from bioaudit.engine.knowledge import RAW_KINDS, ApiSpec
 from bioaudit.engine.values import (
-    EMPTY, Val, bounded, combine, gate_labels, gates_and, gates_or, join, source, with_field,
+    EMPTY, Gates, Val, bounded, combine, gate_labels, gates_and, gates_or, join, source, with_field,
 )
 from bioaudit.model import Step
 
@@ -54,6 +54,8 @@ TLS_OFF = "tls:off"
 # store of the files a model's `FileField`/`ImageField` keeps, and type tag of that field's
 # value (`field:SelfieUpload.image`): deleting through the field deletes from that store
 FILE_FIELD = "field:"
+# prefix of a record shape's field declared `field(repr=False)` (see `_record_shape`)
+REPR_HIDDEN = "~"
 # type tag of the rows an ORM query returns (`queryset:<class key>`, see `manager_call`)
 QUERYSET = "queryset:"
 # type tag of key-sized bytes written in the source (a literal, or decoded from one:
@@ -722,6 +724,8 @@ class FunctionAnalyzer:
         those)."""
         if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name)):
             return None
+        if (node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)) not in self.k.image_loader_names:
+            return None
         name = node.args[0].id
         if _PATHLIKE.search(name):
             return None
@@ -965,9 +969,9 @@ class FunctionAnalyzer:
                     state = self.a.read_state(("field", name, attr), self)
                     if state is not None:
                         out = join(out, state)
-                    if self.a.is_file_field(cls, attr):
+                    if state is not None and self.a.is_file_field(cls, attr):
                         types.add(f"{FILE_FIELD}{cls.qualname}.{attr}")  # `selfie.image.delete()`
-                    if method is None and state is None and kind == "pinst" and self.k.inherited_attributes:
+                    if method is None and state is None and kind == "pinst" and attr in self.k.inherited_attribute_names:
                         # `self.wfile` of a `socketserver.StreamRequestHandler` subclass
                         types.update(f"inst:{typed}" for typed in (self.k.inherited_attributes.get((b, attr)) for b in self.a.external_bases(cls)) if typed)
                     elif kind == "pinst" and cls.field_calls.get(attr) is not None:
@@ -979,6 +983,8 @@ class FunctionAnalyzer:
                 data = base.clean()
             else:
                 fld = base.field(attr)
+                if fld is None:
+                    fld = base.field(REPR_HIDDEN + attr)  # a record field left out of its repr
                 if fld is not None:
                     data = fld
                 elif base.kinds and base.fields:
@@ -1063,7 +1069,29 @@ class FunctionAnalyzer:
 
     def e_Compare(self, node: ast.Compare, st: State) -> Val:
         values = [self.expr(node.left, st), *(self.expr(c, st) for c in node.comparators)]
-        return combine(v.clean() for v in values)
+        out = combine(v.clean() for v in values)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and self._credential_compared(node.left, node.comparators[0]):
+            # `booking.code == code`: a secret the person gave, checked without the face
+            label = f"N:{self.label(node)}"
+            self.events.fallbacks[label] = (self.site(node), f"`{ast.unparse(node)[:60]}`")
+            out = out.replace(gates=gates_and(out.gates, frozenset({frozenset({label})})))
+        return out
+
+    def _credential_compared(self, left: ast.expr, right: ast.expr) -> bool:
+        """One side a stored credential field (`row.code`, `user["pin"]`), the other not a
+        literal: a comparison of what the person typed with what they were given."""
+        for stored, given in ((left, right), (right, left)):
+            if isinstance(given, ast.Constant) or self.memo.get(id(given), EMPTY).const is not None:
+                continue
+            if isinstance(stored, ast.Attribute):
+                name = stored.attr
+            elif isinstance(stored, ast.Subscript) and isinstance(stored.slice, ast.Constant) and isinstance(stored.slice.value, str):
+                name = stored.slice.value
+            else:
+                continue
+            if self.k.credential_fields.match(name):
+                return True
+        return False
 
     def e_UnaryOp(self, node: ast.UnaryOp, st: State) -> Val:
         value = self.expr(node.operand, st)
@@ -1129,16 +1157,19 @@ class FunctionAnalyzer:
 
     def _comprehension(self, node, st: State, elements: list[ast.expr]) -> Val:
         inner = st.copy()
+        decided: Gates = frozenset()  # the elements kept are those the conditions decided
         for gen in node.generators:
             iterable = self.expr(gen.iter, inner)
             self.assign(gen.target, _element(iterable), inner, None)
             for cond in gen.ifs:
-                self.expr(cond, inner)
+                decided = gates_and(decided, self.expr(cond, inner).gates)
                 inner = self.refine(cond, inner, True)
         out = EMPTY
         for e in elements:
             v = self.expr(e, inner)
             out = join(out, v.data_only() if len(elements) == 1 else v.flattened().data_only())
+        if decided:
+            out = out.replace(gates=gates_and(out.gates, decided))
         return bounded(out)
 
     def e_ListComp(self, node, st: State) -> Val:
@@ -1204,9 +1235,10 @@ class FunctionAnalyzer:
         # a callable parameter that callers fill with different functions (`on_result(
         # result)`): which one runs depends on the caller, so sinks reached are only maybe
         callback = (
-            isinstance(node.func, ast.Name)
-            and node.func.id in self._param_names()
+            len(callee.types) > 1
+            and isinstance(node.func, ast.Name)
             and sum(1 for t in callee.types if t.startswith(("func:", "bound:"))) > 1
+            and node.func.id in self._param_names()
         )
         for t in sorted(callee.types):
             kind, _, name = t.partition(":")
@@ -1425,16 +1457,48 @@ class FunctionAnalyzer:
             self._orm_field_write(call.node, cls, call.kwargs, st)
         return instance
 
-    def _record_fields(self, cls: ClassInfo) -> list[str]:
+    def _record_fields(self, cls: ClassInfo) -> tuple[str, ...]:
         """The annotated class-level fields of `cls` and its project bases, bases first
         (the order a dataclass's generated `__init__` takes them in)."""
-        fields: list[str] = []
-        for current in reversed(list(self.a.mro(cls))):
+        cached = cls.__dict__.get("_record_fields")  # (forgotten by `Analysis.update`)
+        if cached is None:
+            fields: list[str] = []
+            for current in reversed(list(self.a.mro(cls))):
+                for stmt in current.node.body:
+                    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and "ClassVar" not in ast.unparse(stmt.annotation):
+                        if stmt.target.id not in fields:
+                            fields.append(stmt.target.id)
+            cached = cls.__dict__["_record_fields"] = tuple(fields)
+        return cached
+
+    def _printed(self, value: Val) -> Val:
+        """`value` as text: a record instance (a dataclass with the generated repr) shows
+        its fields, except those declared `field(repr=False)` (also in a record's shape)."""
+        if any(name.startswith(REPR_HIDDEN) for name, _ in value.fields):
+            value = value.replace(fields=tuple(f for f in value.fields if not f[0].startswith(REPR_HIDDEN)))
+        out = value
+        for t in sorted(value.types):
+            if not t.startswith("pinst:"):
+                continue
+            cls = self.a.index.classes.get(t[6:])
+            if cls is None or any(self.a.find_method(cls, m) is not None for m in ("__repr__", "__str__")):
+                continue
+            hidden = self._repr_hidden(cls)
+            for name in self._record_fields(cls):
+                held = self.a.read_state(("field", cls.key, name), self) if name not in hidden else None
+                if held is not None and held.tainted:
+                    out = join(out, held.data_only())
+        return out
+
+    def _repr_hidden(self, cls: ClassInfo) -> frozenset:
+        """Fields of a record class left out of its repr (`field(repr=False)`)."""
+        hidden = set()
+        for current in self.a.mro(cls):
             for stmt in current.node.body:
-                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and "ClassVar" not in ast.unparse(stmt.annotation):
-                    if stmt.target.id not in fields:
-                        fields.append(stmt.target.id)
-        return fields
+                if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and isinstance(stmt.value, ast.Call)
+                        and any(kw.arg == "repr" and isinstance(kw.value, ast.Constant) and kw.value.value is False for kw in stmt.value.keywords)):
+                    hidden.add(stmt.target.id)
+        return frozenset(hidden)
 
     def _record_shape(self, value: Val) -> Val:
         """`value` as data, with what a project record instance holds in its declared
@@ -1448,10 +1512,11 @@ class FunctionAnalyzer:
                 if cls is None:
                     continue
                 fields = []
+                hidden = self._repr_hidden(cls)
                 for name in self._record_fields(cls):
                     held = self.a.read_state(("field", cls.key, name), self)
                     if held is not None and held.tainted:
-                        fields.append((name, held.data_only()))
+                        fields.append((REPR_HIDDEN + name if name in hidden else name, held.data_only()))
                 if fields:
                     out = join(out, bounded(Val(fields=tuple(fields))))
         return out
@@ -1562,7 +1627,7 @@ class FunctionAnalyzer:
             result = self._saved(call, qualname, write.target, st, returns_name=write.returns_name)
             handled = True
         if k.log_calls.match(qualname) and "." in qualname or qualname == "builtins.print":
-            data = combine([*call.args, *call.kwargs.values()])
+            data = combine(self._printed(v) for v in (*call.args, *call.kwargs.values()))
             self.sink(call.node, qualname, "log", data, st)
             return EMPTY
         if qualname in k.loads:
@@ -2047,7 +2112,7 @@ class FunctionAnalyzer:
         if method is not None:
             receiver_name = _dotted(node.func.value) or ""
             if method in k.logger_methods and receiver_name and k.logger_names.match(receiver_name):
-                self.sink(node, f"{receiver_name}.{method}", "log", data, st)
+                self.sink(node, f"{receiver_name}.{method}", "log", combine(self._printed(v) for v in (*call.args, *call.kwargs.values())), st)
                 return EMPTY
             if method in ("pop", "popitem", "remove", "discard", "clear"):
                 self._entry_removed(node, call.receiver)
@@ -2422,9 +2487,10 @@ def _element(container: Val) -> Val:
         return container.clean()
     if not container.all_kinds() and any(not t.startswith(_MARKER_TAGS) for t in container.types):
         # an object (an instance, a module): its items are not data it was given; the
-        # rows of a queryset are instances of its model
+        # rows of a queryset are instances of its model; the items of a parameter typed
+        # by its annotation (`templates: list[Template]`) are what callers put in it
         rows = frozenset(f"pinst:{t[len(QUERYSET):]}" for t in container.types if t.startswith(QUERYSET))
-        return Val(types=rows, gates=container.gates, consent=container.consent)
+        return Val(types=rows, params=container.params, gates=container.gates, consent=container.consent)
     return container.replace(types=frozenset(), const=None, store=None)
 
 

@@ -212,10 +212,12 @@ class Knowledge:
         self.inherited_attributes = {
             (base, attr): typed for base, attrs in sinks.get("inherited-attributes", {}).items() for attr, typed in attrs.items()
         }
+        self.inherited_attribute_names = frozenset(attr for _, attr in self.inherited_attributes)
         fwm = sinks.get("file-write-methods", {})
         self.file_write_methods = frozenset(fwm.get("names", ()))
         self.file_write_method_target = tuple(fwm.get("target", (0,)))
         self.image_loaders = frozenset(sinks.get("image-loaders", {}).get("calls", ()))
+        self.image_loader_names = frozenset(call.rsplit(".", 1)[-1] for call in self.image_loaders)
         sm = sinks.get("storage-methods", {})
         self.storage_methods = frozenset(sm.get("names", ()))
         self.sql_write = re.compile(sm.get("sql-write", r"(?i)^\s*insert\b"))
