@@ -1283,11 +1283,39 @@ class FunctionAnalyzer:
             st.consented = all(consented for _, consented in project_outcomes)
         if not resolved:
             result = self.unresolved_call(call, st)
+        if not resolved or not any(t.startswith("ext:") and self.k.apis.get(self.k.canonical(t[4:])) for t in callee.types):
+            result = join(result, self._passed_api_calls(node, args, kwargs, st, statement))
         if not result.consent and (call.receiver.consent or any(a.consent for a in args) or any(v.consent for v in kwargs.values())):
             result = result.replace(consent=True)
         return result
 
     # Calls into the project ---------------------------------------------------------------
+    def _passed_api_calls(self, node: ast.Call, args: list, kwargs: dict, st: State, statement: bool) -> Val:
+        """A face API handed over with its arguments, to be called by someone else
+        (`loop.run_in_executor(None, client.detect, img)`, `pool.submit(app.get, frame)`,
+        a project helper `_run(fn, *args)`): the API call, as if made here."""
+        result = EMPTY
+        for i, arg in enumerate(node.args):
+            if isinstance(arg, ast.Starred):
+                break
+            last = arg.attr if isinstance(arg, ast.Attribute) else arg.id if isinstance(arg, ast.Name) else None
+            if last is None or args[i].all_kinds():
+                continue  # only a reference to the function itself (not a result of it)
+            for t in sorted(args[i].types):
+                kind, _, name = t.partition(":")
+                qualname = self.k.canonical(name) if kind == "ext" else name if kind == "meth" else None
+                specs = self.k.apis.get(qualname) if qualname and qualname.rsplit(".", 1)[-1] == last else None
+                if not specs or not any(spec.processing for spec in specs):
+                    continue
+                passed = ast.copy_location(ast.Call(func=arg, args=node.args[i + 1:], keywords=node.keywords), node)
+                receiver = self.memo.get(id(arg.value), EMPTY) if isinstance(arg, ast.Attribute) else EMPTY
+                method = arg.attr if isinstance(arg, ast.Attribute) else None
+                call = _Call(passed, args[i], receiver, method, args[i + 1:], kwargs, statement)
+                result = join(result, self.external_call(qualname, call, st))
+            if result is not EMPTY:
+                break
+        return result
+
     def project_call(self, info: FunctionInfo, call: "_Call", st: State, bound: bool, consented_before: bool, callback: bool = False) -> Val:
         summary = self.a.summary_for(info, self)
         site = self.site(call.node)
@@ -2000,7 +2028,11 @@ class FunctionAnalyzer:
 
     def _when_matches(self, when, call: "_Call") -> bool:
         """Whether a catalog entry's `when` condition holds: the argument is a string
-        constant (`equals`/`contains`) or a literal (`landmarks=True`, `equals`)."""
+        constant (`equals`/`contains`) or a literal (`landmarks=True`, `equals`); with
+        `negate`, whether it does not (also when the argument is not given)."""
+        return self._when_holds(when, call) != bool(when.get("negate"))
+
+    def _when_holds(self, when, call: "_Call") -> bool:
         value = None
         index = when.get("arg")
         if index is not None and index < len(call.args):
