@@ -39,7 +39,7 @@ API_KEYS = {
 }
 API_REQUIRED = {"call", "library", "category", "returns"}
 ATTRIBUTE_KEYS = {"of", "name", "type"}
-WHEN_KEYS = {"arg", "keyword", "equals", "contains"}
+WHEN_KEYS = {"arg", "keyword", "equals", "contains", "negate"}
 REGION_ARG_KEYS = {"arg", "keyword"}
 
 CATEGORIES = {
@@ -179,6 +179,7 @@ def test_when_schema(api):
     if "keyword" in when:
         assert IDENT.match(when["keyword"])
     assert ("equals" in when) != ("contains" in when), "exactly one of equals / contains"
+    assert when.get("negate", False) in (True, False)
     if "contains" in when:
         assert when["contains"] and all(isinstance(s, str) and s for s in when["contains"])
     else:

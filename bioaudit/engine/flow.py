@@ -582,7 +582,10 @@ class FunctionAnalyzer:
         if info is not None:
             self.bind(node.name, Val(types=frozenset({f"func:{info.key}"})), st)
         for dec in node.decorator_list:
-            self.expr(dec, st)
+            # `@routes.delete("/users/{user_id}")` registers a handler; it deletes nothing
+            # when the module runs: the decorator's parts are evaluated, not the call
+            for part in ([dec.func, *dec.args, *(kw.value for kw in dec.keywords)] if isinstance(dec, ast.Call) else [dec]):
+                self.expr(part, st)
         return st
 
     s_AsyncFunctionDef = s_FunctionDef
@@ -1059,7 +1062,15 @@ class FunctionAnalyzer:
         return value
 
     def e_BoolOp(self, node: ast.BoolOp, st: State) -> Val:
-        values = [self.expr(v, st) for v in node.values]
+        # short-circuit: `consented and fr.face_locations(img)` runs the face call only once
+        # consent holds (and `not consented or ...` only once it does too)
+        values = []
+        current = st
+        truthy = isinstance(node.op, ast.And)
+        for v in node.values:
+            values.append(self.expr(v, current))
+            if v is not node.values[-1] and self.consent_of(v, truthy):
+                current = self.refine(v, current, truthy)
         out = EMPTY
         gates = frozenset()
         for v in values:
@@ -1284,7 +1295,9 @@ class FunctionAnalyzer:
         if not resolved:
             result = self.unresolved_call(call, st)
         if not resolved or not any(t.startswith("ext:") and self.k.apis.get(self.k.canonical(t[4:])) for t in callee.types):
-            result = join(result, self._passed_api_calls(node, args, kwargs, st, statement))
+            passed = self._passed_api_calls(node, args, kwargs, st, statement)
+            if passed is not EMPTY:
+                result = passed  # what the API returns is what the hand-over gives back
         if not result.consent and (call.receiver.consent or any(a.consent for a in args) or any(v.consent for v in kwargs.values())):
             result = result.replace(consent=True)
         return result
@@ -1600,6 +1613,9 @@ class FunctionAnalyzer:
         handled = False
         specs = k.apis.get(qualname)
         if not specs:
+            if qualname in ("os.environ.get", "os.getenv") and len(call.args) > 1 and call.args[1].const is not None:
+                # `os.environ.get("KEY", "szQI...")`: the default is written in the source
+                return Val(types=self._literal_key(call.node.args[1], call.args[1].const))
             if qualname in k.key_decoders and call.args and call.args[0].const is not None:
                 return Val(types=self._literal_key(call.node, call.args[0].const))  # `bytes.fromhex("8f1c...")`
             if qualname in k.key_decoders and call.args and any(t.startswith(LITERAL) for t in call.args[0].types):
@@ -1699,6 +1715,8 @@ class FunctionAnalyzer:
             # `map(int, row[:8])` converts each item as `int(item)` would
             data = call.args[1]
             return data.clean() if "template" not in data.all_kinds() else data.data_only()
+        if qualname == "asyncio.gather" and call.args:
+            return _positions(list(call.args))  # `a, b = await asyncio.gather(f(), g())`
         if qualname == "builtins.zip" and call.args:
             return _positions([_element(a) for a in call.args])
         if qualname.startswith("builtins.") and qualname[9:] in _STRINGISH + ("list", "tuple", "dict", "set", "bytes", "bytearray", "sorted", "reversed", "iter", "next", "zip", "enumerate", "map", "filter", "min", "max", "sum", "abs", "round", "float", "int"):
