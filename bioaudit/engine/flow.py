@@ -972,13 +972,11 @@ class FunctionAnalyzer:
                     state = self.a.read_state(("field", name, attr), self)
                     if state is not None:
                         out = join(out, state)
-                    if state is not None and self.a.is_file_field(cls, attr):
-                        types.add(f"{FILE_FIELD}{cls.qualname}.{attr}")  # `selfie.image.delete()`
-                    if method is None and state is None and kind == "pinst" and attr in self.k.inherited_attribute_names:
+                        if self.a.is_file_field(cls, attr):
+                            types.add(f"{FILE_FIELD}{cls.qualname}.{attr}")  # `selfie.image.delete()`
+                    elif method is None and kind == "pinst" and attr in self.k.inherited_attribute_names:
                         # `self.wfile` of a `socketserver.StreamRequestHandler` subclass
                         types.update(f"inst:{typed}" for typed in (self.k.inherited_attributes.get((b, attr)) for b in self.a.external_bases(cls)) if typed)
-                    elif kind == "pinst" and cls.field_calls.get(attr) is not None:
-                        pass
             elif kind == "manager" or (kind == "queryset" and attr in self.k.queryset_methods):
                 types.add(f"managerop:{name}.{attr}")
         if base.kinds or base.params or base.fields or base.sealed or base.sealed_params:
@@ -1316,8 +1314,10 @@ class FunctionAnalyzer:
                 continue  # only a reference to the function itself (not a result of it)
             for t in sorted(args[i].types):
                 kind, _, name = t.partition(":")
-                qualname = self.k.canonical(name) if kind == "ext" else name if kind == "meth" else None
-                specs = self.k.apis.get(qualname) if qualname and qualname.rsplit(".", 1)[-1] == last else None
+                if kind not in ("ext", "meth") or not name.endswith(last):
+                    continue
+                qualname = self.k.canonical(name) if kind == "ext" else name
+                specs = self.k.apis.get(qualname) if qualname.rsplit(".", 1)[-1] == last else None
                 if not specs or not any(spec.processing for spec in specs):
                     continue
                 passed = ast.copy_location(ast.Call(func=arg, args=node.args[i + 1:], keywords=node.keywords), node)
