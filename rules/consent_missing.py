@@ -46,7 +46,10 @@ class ConsentMissing(Rule):
     Consent enforced outside the Python code (an API gateway, a separate service) is not
     visible; declare it with a suppression that gives the reason. Dynamic dispatch
     (`getattr`, plugin registries) hides call edges. A `dispatch` that checks consent only
-    after `super().dispatch()` has run the handler still counts as a guard.
+    after `super().dispatch()` has run the handler still counts as a guard. An aiohttp or
+    Starlette middleware (`@web.middleware`, `@app.middleware("http")`) that stops requests
+    without consent guards every route, also when it checks only some paths (the paths it
+    picks are not evaluated); Django middleware classes are not read.
     """
 
     ID = "BIO001"

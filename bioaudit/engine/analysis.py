@@ -860,7 +860,10 @@ class Analysis:
         return None
 
     def _request_hooks(self) -> list[tuple[str, str, bool]]:
-        """Flask `before_request` hooks that enforce consent: (module, receiver, app-wide)."""
+        """Flask `before_request` hooks that enforce consent, and aiohttp/Starlette
+        middlewares that stop requests without consent: (module, receiver, app-wide). A
+        middleware that checks consent only for some paths still counts for every route
+        (the paths it picks are not evaluated; BIO001's documented limitation)."""
         hooks = getattr(self, "_hooks", None)
         if hooks is None:
             hooks = []
@@ -868,10 +871,13 @@ class Analysis:
                 for dec in info.decorators:
                     dotted = _dotted(dec.func if isinstance(dec, ast.Call) else dec) or ""
                     receiver, _, hook = dotted.rpartition(".")
-                    if hook in ("before_request", "before_app_request") and receiver:
-                        summary = self.summaries.get(info.key)
-                        if summary is not None and summary.enforces_consent:
-                            hooks.append((info.module.key, receiver, hook == "before_app_request"))
+                    summary = self.summaries.get(info.key)
+                    if summary is None:
+                        continue
+                    if hook in ("before_request", "before_app_request") and receiver and summary.enforces_consent:
+                        hooks.append((info.module.key, receiver, hook == "before_app_request"))
+                    elif hook == "middleware" and summary.checks_consent:
+                        hooks.append((info.module.key, receiver, True))
             self._hooks = hooks
         return hooks
 

@@ -124,12 +124,15 @@ class Summary:
     # parameters given to a cipher as its key (a caller passing bytes from the source code
     # has its key in the source)
     key_params: frozenset = frozenset()
+    # some path exits where consent is missing and goes on where it holds (a middleware
+    # that checks consent for some requests)
+    checks_consent: bool = False
 
     def key(self) -> tuple:
         return (
             self.ret, frozenset(self.param_sinks), self.param_state, self.enforces_consent,
             self.always_exits, self.actions, self.wrapped_calls, self.image_params,
-            self.path_params, self.written_params, self.key_params,
+            self.path_params, self.written_params, self.key_params, self.checks_consent,
         )
 
 
@@ -201,6 +204,7 @@ class FunctionAnalyzer:
         self.path_params: set = set()
         self.written_params: set = set()
         self.key_params: set = set()
+        self.checks_consent = False
         # local name -> the local name it is a view of (`gray = cv2.cvtColor(img, ...)`)
         self.image_sources: dict[str, str] = {}
         self.image_files: dict[str, str] = {}  # image local -> the file object it was loaded from
@@ -232,6 +236,7 @@ class FunctionAnalyzer:
         s.path_params = frozenset(self.path_params)
         s.written_params = frozenset(self.written_params)
         s.key_params = frozenset(self.key_params)
+        s.checks_consent = self.checks_consent or s.enforces_consent
         return s, self.events
 
     def _entry_env(self) -> dict:
@@ -435,6 +440,8 @@ class FunctionAnalyzer:
             return join_states([body, self.block(node.orelse, st.copy())], st.gates)
         true_state = self.block(node.body, self.refine(node.test, st, True))
         false_state = self.block(node.orelse, self.refine(node.test, st, False))
+        if true_state.dead != false_state.dead and self.consent_of(node.test, not true_state.dead):
+            self.checks_consent = True  # `if not consented: raise`, maybe only for some requests
         return self._merge_branches([true_state, false_state], st)
 
     def _merge_branches(self, states: list[State], before: State) -> State:
