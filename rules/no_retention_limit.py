@@ -173,7 +173,10 @@ class NoRetentionLimit(Rule):
             maybe_covered = bool(unknown_media & {medium, "any"})
             store = details.get("store")
             if store and _pattern(str(store)) is not None:
-                ident = (medium, _pattern(str(store)) or "")
+                # one finding per store; stores named alike in different directories
+                # (`captures/*.png`, `unknown/*.png`) are different stores
+                target = str(details.get("target") or "")
+                ident = (medium, _pattern(str(store)) or "", target.rpartition("/")[0])
                 if ident in seen:
                     continue
                 seen.add(ident)

@@ -251,6 +251,10 @@ class Analysis:
         return self.state.get(key)
 
     def write_state(self, key: tuple, value: Val, analyzer: FunctionAnalyzer) -> None:
+        if key[0] == "store":
+            # a store outlives the call: the writer's parameters mean nothing to its readers
+            # (callers write their own data there, see `FunctionAnalyzer.project_call`)
+            value = without_params(value)
         params = value.all_params() if key[0] != "store" else frozenset()
         if params:
             # A parameter stored into shared state (also inside a record: `self.items.

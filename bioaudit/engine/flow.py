@@ -971,7 +971,9 @@ class FunctionAnalyzer:
                 if cls is not None:
                     method = self.a.find_method(cls, attr)
                     if method is not None:
-                        types.add(f"bound:{method.key}" if kind == "pinst" else f"func:{method.key}")
+                        # `Engine.faces(img)` on a classmethod binds the class like `self`
+                        classmethod_ = kind == "cls" and any(_decorator_name(d) == "classmethod" for d in method.decorators)
+                        types.add(f"bound:{method.key}" if kind == "pinst" or classmethod_ else f"func:{method.key}")
                         if kind == "pinst" and f"sub:{name}" in base.types:
                             types.update(f"bound:{m.key}" for m in self.a.overrides(method))
                     elif kind == "cls" and attr in self.k.orm_managers and self.a.is_orm_model(cls):
@@ -1058,10 +1060,9 @@ class FunctionAnalyzer:
         if left.const is not None or right.const is not None:
             if isinstance(node.op, ast.Add) and (isinstance(node.left, (ast.Constant, ast.JoinedStr)) or isinstance(node.right, (ast.Constant, ast.JoinedStr)) or (left.const is not None and right.const is not None)):
                 value = value.replace(const=(left.const or "*") + (right.const or "*"))
-            elif isinstance(node.op, ast.Div) and left.const is not None and right.const is not None:
-                value = value.replace(const=f"{left.const}/{right.const}")
-        if isinstance(node.op, ast.Div) and right.const is not None and left.const is None:
-            value = value.replace(const=right.const, types=frozenset({"inst:pathlib.Path"}))
+        if isinstance(node.op, ast.Div) and isinstance(right.const, str):
+            # `HISTORY_DIR / "history.key"`: a path (a number is not divided by text)
+            value = value.replace(const=f"{left.const}/{right.const}" if left.const is not None else right.const, types=frozenset({"inst:pathlib.Path"}))
         elif isinstance(node.op, ast.Mod) and left.const is not None:
             value = value.replace(const=left.const)
         return value
@@ -1370,9 +1371,9 @@ class FunctionAnalyzer:
                         # (encrypted if the callee encrypts it), for code that reads it back;
                         # where in a record it sits is not known, hence low confidence
                         kept = _downgrade(flat.sealed_version() if hit[3].get("sealed") else flat, LOW)
-                        columns = (hit[3].get("param_columns") or {}).get(str(index))
-                        if columns:
-                            kept = bounded(Val(fields=tuple((c, kept) for c in columns)))  # `SELECT name` is not the template
+                        placed = (hit[3].get("param_fields") or {}).get(str(index))
+                        if placed:
+                            kept = bounded(Val(fields=tuple((name, kept) for name in placed)))  # `SELECT name` is not the template
                         self.a.write_state(("store", store), kept.with_step(self.step(call.node, f"written to `{store}`")), self)
                     conf = LOW if callback else max(MEDIUM if flat.conf >= MEDIUM else LOW, min(flat.conf, MEDIUM))
                     self.a.record_remote_sink(sink_id, flat, trace, conf, self, override)
@@ -1699,6 +1700,13 @@ class FunctionAnalyzer:
             reduced = self._reduction(call.node, call.node.args[0], call.args[0], qualname, _whole_reduction(call))
             if reduced is not None:
                 return reduced
+        if qualname == "os.path.join" and call.args:
+            # (listed as clean: it carries no facial data, only the path it names)
+            return Val(const="/".join(a.const if a.const is not None else "*" for a in call.args))
+        if qualname in ("glob.glob", "glob.iglob") and call.args and call.args[0].const:
+            # the files matched are named by the pattern: `os.remove` of each deletes from
+            # the store the pattern names (`dataset/User.{id}.*.jpg`)
+            return Val(fields=((ROWS, Val(const=call.args[0].const)),))
         if qualname in k.clean_calls:
             result = combine(a.clean() for a in [*call.args, *call.kwargs.values()])
             if qualname in k.compare_calls:
@@ -1712,8 +1720,6 @@ class FunctionAnalyzer:
             return _element(call.args[0])
         if qualname in ("builtins.sorted", "builtins.reversed", "builtins.list", "builtins.tuple") and len(call.args) == 1 and call.args[0].field(MAPPED) is None:
             return call.args[0].data_only()
-        if qualname == "os.path.join" and call.args:
-            return Val(const="/".join(a.const if a.const is not None else "*" for a in call.args))
         if qualname == "builtins.enumerate" and call.args:
             return _positions([EMPTY, _element(call.args[0])])
         if qualname in ("builtins.sorted", "builtins.list", "builtins.set", "builtins.tuple", "builtins.iter") and len(call.args) == 1 and call.args[0].field(MAPPED) is not None and not call.args[0].kinds:
@@ -2134,13 +2140,7 @@ class FunctionAnalyzer:
                     # a column named twice (`SET %s = %s, %s = %s` built at run time) holds both
                     by_column[column] = join(by_column.get(column, EMPTY), self.memo.get(id(element), EMPTY).data_only())
                 data = bounded(Val(fields=tuple(sorted(by_column.items()))))
-            details = {"store": f"table:{table}" if table else None, "sql": sql}
-            if data.fields:
-                # the columns each parameter is written to, for callers (see `project_call`)
-                details["param_columns"] = {
-                    str(p): sorted(c for c, v in data.fields if p in v.all_params()) for p in data.all_params() if p < TEXT_PARAM
-                }
-            self.sink(node, label, "storage", data, st, details=details)
+            self.sink(node, label, "storage", data, st, details={"store": f"table:{table}" if table else None, "sql": sql})
             return EMPTY
         read = Val(consent=True) if call.args[0].consent else EMPTY
         if table:
@@ -2302,6 +2302,14 @@ class FunctionAnalyzer:
             self._remember_sent(node, sink, category, details, st)
         if not (raw or flat.sealed or flat.params or flat.sealed_params):
             return
+        if value.fields and category == "storage" and details.get("store"):
+            # where each parameter sits in the record written (a table's column, a key of
+            # the JSON written): callers keep their data there (see `project_call`)
+            placed = {
+                str(p): sorted(name for name, sub in value.fields if p in sub.all_params() or p in sub.flattened().sealed_params)
+                for p in flat.params | flat.sealed_params if p < TEXT_PARAM
+            }
+            details["param_fields"] = {p: names for p, names in placed.items() if names}
         self.a.sink_sites[sink_id] = (site, sink, category, details)
         if raw or flat.sealed:
             hit = SinkHit(site, sink, category, flat.with_step(self.step(node, f"reaches `{sink}`")), details)
@@ -2542,7 +2550,7 @@ def _element(container: Val) -> Val:
         return rows
     if container.field(MAPPED) is not None and not container.kinds:
         return container.clean()
-    if not container.all_kinds() and any(not t.startswith(_MARKER_TAGS) for t in container.types):
+    if not container.tainted and any(not t.startswith(_MARKER_TAGS) for t in container.types):
         # an object (an instance, a module): its items are not data it was given; the
         # rows of a queryset are instances of its model; the items of a parameter typed
         # by its annotation (`templates: list[Template]`) are what callers put in it
