@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 HIGH, MEDIUM, LOW = 3, 2, 1
 TEMPLATE_NAMES = re.compile(
-    r"(?i)(^|_)((known_?)?(face_?)?(encodings?|embeddings?|descriptors?|templates?|face_?db|face_?vectors?|face_?features?)|known|gallery)($|_)"
+    r"(?i)(^|_)((known_?)?(face_?)?(encodings?|embeddings?|descriptors?|descs|embs|encs|templates?|face_?db|face_?vectors?|face_?features?)|known|gallery)($|_)"
 )
 _STRINGISH = ("str", "repr", "format")
 # builtins whose result is a number, not the data it was computed from (unless a template)
@@ -1028,26 +1028,31 @@ class FunctionAnalyzer:
         if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int) and base.field(str(node.slice.value)) is not None:
             return base.field(str(node.slice.value))
         if key.const is not None:
-            fld = base.field(key.const)
-            value = fld if fld is not None else _element(base)
-            if fld is None and not base.fields and base.conf == LOW and base.kinds and not _DATA_KEYS.search(str(key.const)):
-                # templates known only by a store's name (`encodings = json.load(f)`): a
-                # record's `id` or `label` is not the template, its `data` may be
-                value = base.clean()
-            if fld is None and base.fields:
-                mapped = base.field(MAPPED)
-                # a key the shape does not name: a value stored under a computed key, or a
-                # level of an API response the item fields apply below
-                # (`resp["FaceDetails"][0]["BoundingBox"]`, `faces["face_1"]["score"]`)
-                value = join(mapped, base.replace(fields=tuple(f for f in base.fields if f[0] != MAPPED)).data_only()) if mapped is not None else base.data_only()
-            if self.k.consent_attributes.match(key.const):
-                value = value.replace(consent=True)
+            value = self._keyed(base, key.const)
         elif base.field(MAPPED) is not None:
             value = base.flattened().data_only()
         else:
             value = _element(base) if not isinstance(node.slice, ast.Slice) else base.data_only()
         if key.gates:
             value = value.replace(gates=gates_and(value.gates, key.gates))
+        return value
+
+    def _keyed(self, base: Val, key: str) -> Val:
+        """`base[key]` (or `base.get(key)`) for a key known as a constant."""
+        fld = base.field(key)
+        value = fld if fld is not None else _element(base)
+        if fld is None and not base.fields and base.conf == LOW and base.kinds and not _DATA_KEYS.search(str(key)):
+            # templates known only by a store's name (`encodings = json.load(f)`): a
+            # record's `id` or `label` is not the template, its `data` may be
+            value = base.clean()
+        if fld is None and base.fields:
+            mapped = base.field(MAPPED)
+            # a key the shape does not name: a value stored under a computed key, or a
+            # level of an API response the item fields apply below
+            # (`resp["FaceDetails"][0]["BoundingBox"]`, `faces["face_1"]["score"]`)
+            value = join(mapped, base.replace(fields=tuple(f for f in base.fields if f[0] != MAPPED)).data_only()) if mapped is not None else base.data_only()
+        if self.k.consent_attributes.match(key):
+            value = value.replace(consent=True)
         return value
 
     def e_BinOp(self, node: ast.BinOp, st: State) -> Val:
@@ -2166,6 +2171,10 @@ class FunctionAnalyzer:
         method = call.method
         node = call.node
         data = combine([*call.args, *call.kwargs.values()])
+        if method == "get" and call.args and isinstance(call.args[0].const, str) and call.receiver.fields:
+            # `resp.get("result", [])` is `resp["result"]` (or the default): the fields of
+            # an API result keep their kinds
+            return join(self._keyed(call.receiver, call.args[0].const), combine(call.args[1:]))
         if method is not None:
             receiver_name = _dotted(node.func.value) or ""
             if method in k.logger_methods and receiver_name and k.logger_names.match(receiver_name):
