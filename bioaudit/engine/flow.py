@@ -18,7 +18,7 @@ from bioaudit.engine.facts import Site
 from bioaudit.engine.index import MODULE_BODY, SCOPES, ClassInfo, FunctionInfo, children
 from bioaudit.engine.knowledge import RAW_KINDS, ApiSpec
 from bioaudit.engine.values import (
-    EMPTY, Gates, Val, bounded, combine, gate_labels, gates_and, gates_or, join, source, with_field,
+    EMPTY, Gates, Val, bounded, combine, gate_labels, gates_and, gates_or, join, source, with_field, without_params,
 )
 from bioaudit.model import Step
 
@@ -1503,8 +1503,13 @@ class FunctionAnalyzer:
             # a record class (dataclass, attrs, NamedTuple, pydantic): the generated
             # constructor assigns its arguments to the declared fields, in order
             fields = self._record_fields(cls)
+            nodes = {**dict(zip(fields, call.node.args)), **{kw.arg: kw.value for kw in call.node.keywords if kw.arg}}
             given = [*zip(fields, call.args), *((name, v) for name, v in call.kwargs.items() if name in fields)]
             for name, value in given:
+                if value.params and not isinstance(nodes.get(name), ast.Name):
+                    # a part of a parameter (`ref.visitor_name`): callers would write their
+                    # whole argument here, not that part; keep only what is known here
+                    value = without_params(value)
                 if value is not EMPTY:
                     self.a.write_state(("field", cls.key, name), value, self)
         if self.a.is_orm_model(cls) and call.kwargs:
