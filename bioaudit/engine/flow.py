@@ -117,6 +117,9 @@ class Summary:
     # parameters the function passes to a face API as images (callers' arguments are face
     # images from that call on, as if they had passed them to the API themselves)
     image_params: frozenset = frozenset()
+    # (parameter, step of the face API call that reads it as an image), for callers'
+    # traces (BIO009 sees the template computed from the same picture in the helper)
+    image_param_steps: tuple = ()
     # parameters given to a face API as the path of its image (a file the caller wrote there
     # holds a face), and (parameter, sink id) for parameters naming a file the function writes
     path_params: frozenset = frozenset()
@@ -133,6 +136,7 @@ class Summary:
             self.ret, frozenset(self.param_sinks), self.param_state, self.enforces_consent,
             self.always_exits, self.actions, self.wrapped_calls, self.image_params,
             self.path_params, self.written_params, self.key_params, self.checks_consent,
+            self.image_param_steps,
         )
 
 
@@ -201,6 +205,7 @@ class FunctionAnalyzer:
         self.actions: set = set()
         self.wrapped_calls: list = []
         self.image_params: set = set()
+        self.image_param_steps: dict = {}
         self.path_params: set = set()
         self.written_params: set = set()
         self.key_params: set = set()
@@ -233,6 +238,7 @@ class FunctionAnalyzer:
         s.actions = frozenset(self.actions)
         s.wrapped_calls = tuple(sorted(set(self.wrapped_calls)))
         s.image_params = frozenset(self.image_params)
+        s.image_param_steps = tuple(sorted(self.image_param_steps.items(), key=lambda kv: kv[0]))
         s.path_params = frozenset(self.path_params)
         s.written_params = frozenset(self.written_params)
         s.key_params = frozenset(self.key_params)
@@ -1392,7 +1398,8 @@ class FunctionAnalyzer:
             nodes = self._arg_nodes(info, call, bound)
             for index in sorted(summary.image_params):
                 if index in nodes:
-                    self._mark_image(nodes[index], st, f"`{info.display.rsplit('.', 1)[-1]}()`, which gives it to a face API")
+                    inner = dict(summary.image_param_steps).get(index)
+                    self._mark_image(nodes[index], st, f"`{info.display.rsplit('.', 1)[-1]}()`, which gives it to a face API", (inner,) if inner else ())
         if summary.path_params or summary.written_params:
             nodes = self._arg_nodes(info, call, bound)
             where = f"`{info.display.rsplit('.', 1)[-1]}()`, which gives it to a face API"
@@ -1872,7 +1879,9 @@ class FunctionAnalyzer:
             return call.kwargs[keyword].const
         return ""
 
-    def _mark_image(self, arg: ast.expr, st: State, where: str) -> None:
+    def _mark_image(self, arg: ast.expr, st: State, where: str, inner: tuple = ()) -> None:
+        """`arg` is given to a face API as its image (`inner`: the steps inside a helper
+        that does so, down to the API call)."""
         step = self.step(arg, f"image passed to {where}")
         value = self.memo.get(id(arg), EMPTY)
         # Face APIs also take file paths and URLs: a path is not a face image.
@@ -1881,11 +1890,17 @@ class FunctionAnalyzer:
             self.path_params.update(p for p in value.params if p < TEXT_PARAM)
             return
         self._read_as_face_image(value, arg, where)
-        self.image_params.update(p for p in value.params if p < TEXT_PARAM)
+        for p in value.params:
+            if p < TEXT_PARAM:
+                self.image_params.add(p)
+                self.image_param_steps.setdefault(p, inner[-1] if inner else step)
+        image = source("face-image", step)
+        if inner:
+            image = image.replace(trace=(step, *inner))
         if isinstance(arg, ast.Name):
             current = st.env.get(arg.id, EMPTY)
             if "face-image" not in current.kinds:
-                st.env[arg.id] = join(current, source("face-image", step))
+                st.env[arg.id] = join(current, image)
             # the picture it was converted from shows the same face
             self._file_of_image(arg.id, st, where)
             seen = {arg.id}
@@ -1903,11 +1918,11 @@ class FunctionAnalyzer:
                 self._file_of_image(name, st, where)
                 name = self.image_sources.get(name)
         elif isinstance(arg, ast.Attribute):
-            self._mutate(arg, source("face-image", step), st)
+            self._mutate(arg, image, st)
         elif isinstance(arg, (ast.Dict, ast.List, ast.Tuple)):
             for sub in (arg.values if isinstance(arg, ast.Dict) else arg.elts):
                 if sub is not None:
-                    self._mark_image(sub, st, where)
+                    self._mark_image(sub, st, where, inner)
 
     def _file_of_image(self, image_name: str, st: State, where: str) -> None:
         """The file object `image_name` was loaded from holds a face image: saving the
