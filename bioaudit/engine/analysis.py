@@ -511,6 +511,17 @@ class Analysis:
     def external_bases(self, cls: ClassInfo) -> list[str]:
         return [b for c in self.mro(cls) for b in self.class_bases(c) if isinstance(b, str)]
 
+    def user_models(self) -> frozenset:
+        """`pinst:` types of the project's user models (Flask-Login `UserMixin` classes):
+        what `current_user` is."""
+        found = getattr(self, "_user_models", None)
+        if found is None:
+            found = self._user_models = frozenset(
+                f"pinst:{cls.key}" for cls in self.index.classes.values()
+                if any(self.knowledge.user_bases.match(b) for b in self.external_bases(cls))
+            )
+        return found
+
     def is_orm_model(self, cls: ClassInfo) -> bool:
         # not cached: the bases it rests on may still resolve (class_bases is cached per
         # version of the names they come from)

@@ -32,6 +32,8 @@ TEMPLATE_NAMES = re.compile(
 _STRINGISH = ("str", "repr", "format")
 # builtins whose result is a number, not the data it was computed from (unless a template)
 _NUMERIC_BUILTINS = ("int", "float", "round", "abs", "sum")
+# calls that hand a function over with collections of its arguments, not the arguments
+_MAPPING_HANDOVERS = frozenset({"map", "starmap", "imap", "imap_unordered", "map_async", "starmap_async", "filter", "sorted", "min", "max"})
 # isinstance() classes that say a value is text (a path, URL or base64), or pixel data
 _TEXT_TYPES = frozenset({"str", "bytes", "Path", "PurePath", "PosixPath", "PathLike"})
 _PIXEL_TYPES = frozenset({"ndarray"})
@@ -703,7 +705,15 @@ class FunctionAnalyzer:
             self.assign(target.value, value, st, None)
         elif isinstance(target, ast.Attribute):
             base = self.expr(target.value, st)
+            if base.types and not base.types.isdisjoint(self.k.user_proxies):
+                base = base.replace(types=base.types | self.a.user_models())
             self._store_attribute(target, base, value, st)
+            if isinstance(value_node, ast.Constant) and value_node.value is None:
+                # `user.face_encoding = None` (then committed) deletes what the field held
+                tables = frozenset(f"table:{self.a.index.classes[t[6:]].qualname}" for t in base.types
+                                   if t.startswith("pinst:") and t[6:] in self.a.index.classes and self.a.is_orm_model(self.a.index.classes[t[6:]]))
+                if tables:
+                    self.events.deletions[self.skey(target)] = (self.site(target), f"{ast.unparse(target)} = None", tables)
             if isinstance(value_node, ast.Constant) and value_node.value is True and self.k.identity_flags.match(target.attr):
                 self.action(target, frozenset({"identity"}), st)
         elif isinstance(target, ast.Subscript):
@@ -957,6 +967,8 @@ class FunctionAnalyzer:
         return self.attribute(base, node.attr, node)
 
     def attribute(self, base: Val, attr: str, node: ast.AST) -> Val:
+        if base.types and not base.types.isdisjoint(self.k.user_proxies):
+            base = base.replace(types=base.types | self.a.user_models())  # `current_user.face_encoding`
         types: set[str] = set()
         out = EMPTY
         for t in base.types:
@@ -1321,28 +1333,37 @@ class FunctionAnalyzer:
 
     # Calls into the project ---------------------------------------------------------------
     def _passed_api_calls(self, node: ast.Call, args: list, kwargs: dict, st: State, statement: bool) -> Val:
-        """A face API handed over with its arguments, to be called by someone else
-        (`loop.run_in_executor(None, client.detect, img)`, `pool.submit(app.get, frame)`,
-        a project helper `_run(fn, *args)`): the API call, as if made here."""
+        """A face API, or a project function, handed over with its arguments to be called
+        by someone else (`loop.run_in_executor(None, client.detect, img)`,
+        `run_in_threadpool(find_matches, path)`, `pool.submit(app.get, frame)`, a project
+        helper `_run(fn, *args)`): the call, as if made here. Not for `pool.map(fn,
+        items)` and the like, whose arguments are collections of arguments."""
         result = EMPTY
+        if _last_name(node.func) in _MAPPING_HANDOVERS:
+            return result
         for i, arg in enumerate(node.args):
             if isinstance(arg, ast.Starred):
                 break
             last = arg.attr if isinstance(arg, ast.Attribute) else arg.id if isinstance(arg, ast.Name) else None
             if last is None or args[i].all_kinds():
                 continue  # only a reference to the function itself (not a result of it)
+            passed = ast.copy_location(ast.Call(func=arg, args=node.args[i + 1:], keywords=node.keywords), node)
+            receiver = self.memo.get(id(arg.value), EMPTY) if isinstance(arg, ast.Attribute) else EMPTY
+            method = arg.attr if isinstance(arg, ast.Attribute) else None
+            call = _Call(passed, args[i], receiver, method, args[i + 1:], kwargs, statement)
             for t in sorted(args[i].types):
                 kind, _, name = t.partition(":")
+                if kind in ("func", "bound") and node.args[i + 1:] and name.rsplit("::", 1)[-1].rsplit(".", 1)[-1] == last:
+                    info = self.a.index.functions.get(name)
+                    if info is not None and info.key != self.f.key:
+                        result = join(result, self.project_call(info, call, st, bound=kind == "bound", consented_before=st.consented))
+                    continue
                 if kind not in ("ext", "meth") or not name.endswith(last):
                     continue
                 qualname = self.k.canonical(name) if kind == "ext" else name
                 specs = self.k.apis.get(qualname) if qualname.rsplit(".", 1)[-1] == last else None
                 if not specs or not any(spec.processing for spec in specs):
                     continue
-                passed = ast.copy_location(ast.Call(func=arg, args=node.args[i + 1:], keywords=node.keywords), node)
-                receiver = self.memo.get(id(arg.value), EMPTY) if isinstance(arg, ast.Attribute) else EMPTY
-                method = arg.attr if isinstance(arg, ast.Attribute) else None
-                call = _Call(passed, args[i], receiver, method, args[i + 1:], kwargs, statement)
                 result = join(result, self.external_call(qualname, call, st))
             if result is not EMPTY:
                 break
@@ -1751,6 +1772,8 @@ class FunctionAnalyzer:
             return _positions([_element(a) for a in call.args])
         if qualname.startswith("builtins.") and qualname[9:] in _STRINGISH + ("list", "tuple", "dict", "set", "bytes", "bytearray", "sorted", "reversed", "iter", "next", "zip", "enumerate", "map", "filter", "min", "max", "sum", "abs", "round", "float", "int"):
             data = combine([*call.args, *call.kwargs.values()])
+            if qualname == "builtins.str" and call.args:
+                data = _with_writes(data, call.args[0])  # `str(dest)` names the file written at `dest`
             return data.clean() if qualname[9:] in _NUMERIC_BUILTINS and not (data.kinds & {"template"}) else data
         if k.deletions.match(qualname) or (call.method and k.deletion_methods.match(call.method)):
             self._deletion(call, qualname, st)
@@ -1803,7 +1826,11 @@ class FunctionAnalyzer:
                 result = join(result, combine([call.receiver, *call.args, *call.kwargs.values()]).data_only())
             if spec.returns and spec.returns != "none":
                 result = join(result, source(spec.returns, self.step(node, f"{spec.returns} loaded by `{_short(spec.call)}`")))
-            if spec.returns_type == "io.File":
+            if spec.returns_type == "io.File" and spec.call.endswith("Path.open"):
+                result = result.replace(store=_store_key(call.receiver))
+                if _writing_mode(call, 0) and isinstance(call.node.func, ast.Attribute):
+                    self._path_written(call.node.func.value, call.receiver, call.node, spec.call, st)
+            elif spec.returns_type == "io.File":
                 target = call.args[0] if call.args else call.kwargs.get("file", EMPTY)
                 result = result.replace(store=_store_key(target))
                 if _writing_mode(call):
@@ -1976,13 +2003,19 @@ class FunctionAnalyzer:
             return None  # facial data: `sink` reported it; encrypted: not an image a face API reads
         sink_id = None
         for node, value in self._target_arguments(call, target):
-            params = [p for p in value.params if p < TEXT_PARAM]
-            if not (params or isinstance(node, ast.Name) or returns_name):
-                continue  # nothing can remember the write (`open("log.txt", "w")`)
-            sink_id = self._pending_sink(call.node, sink, {"store": _store_key(value) if value.const else None, "target": value.const})
-            self.written_params.update((p, sink_id) for p in params)
-            if isinstance(node, ast.Name):
-                self._tag(node.id, WROTE + sink_id, st.env.get(node.id, value), st)
+            sink_id = self._path_written(node, value, call.node, sink, st, returns_name) or sink_id
+        return sink_id
+
+    def _path_written(self, node: ast.expr, value: Val, at: ast.AST, sink: str, st: State, returns_name: bool = False) -> str | None:
+        """The file at the path `node` holds was written by the call `at` (`open(dest,
+        "wb")`, `dest.open("wb")`): the path variable (or the parameter) remembers it."""
+        params = [p for p in value.params if p < TEXT_PARAM]
+        if not (params or isinstance(node, ast.Name) or returns_name):
+            return None  # nothing can remember the write (`open("log.txt", "w")`)
+        sink_id = self._pending_sink(at, sink, {"store": _store_key(value) if value.const else None, "target": value.const})
+        self.written_params.update((p, sink_id) for p in params)
+        if isinstance(node, ast.Name):
+            self._tag(node.id, WROTE + sink_id, st.env.get(node.id, value), st)
         return sink_id
 
     def _saved(self, call: "_Call", sink: str, target: tuple, st: State, returns_name: bool = False) -> Val:
@@ -2632,9 +2665,10 @@ def _encrypting(call: "_Call", keywords: tuple) -> bool:
     return False
 
 
-def _writing_mode(call: "_Call") -> bool:
-    """`open(path, "wb")` and friends: the mode (second argument or `mode=`) writes."""
-    mode = call.args[1] if len(call.args) > 1 else call.kwargs.get("mode")
+def _writing_mode(call: "_Call", position: int = 1) -> bool:
+    """`open(path, "wb")` and friends: the mode (second argument, or the first of
+    `path.open("wb")`, or `mode=`) writes."""
+    mode = call.args[position] if len(call.args) > position else call.kwargs.get("mode")
     return mode is not None and mode.const is not None and any(c in mode.const for c in "wax+")
 
 

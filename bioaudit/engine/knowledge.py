@@ -267,6 +267,8 @@ class Knowledge:
         self.orm_create_methods = frozenset(orm.get("create-methods", ()))
         self.orm_managers = frozenset(orm.get("managers", ("objects",)))
         self.queryset_methods = frozenset(orm.get("queryset-methods", ()))
+        self.user_proxies = frozenset(f"ext:{name}" for name in orm.get("user-proxies", ()))
+        self.user_bases = Globs(orm.get("user-bases", ()))
         self.file_fields = Globs(orm.get("file-fields", ()))
         self.file_field_attributes = frozenset(orm.get("file-field-attributes", ()))
         retention = vocab.get("retention", {})
