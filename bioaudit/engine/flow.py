@@ -1339,32 +1339,41 @@ class FunctionAnalyzer:
         helper `_run(fn, *args)`): the call, as if made here. Not for `pool.map(fn,
         items)` and the like, whose arguments are collections of arguments."""
         result = EMPTY
-        if _last_name(node.func) in _MAPPING_HANDOVERS:
-            return result
         for i, arg in enumerate(node.args):
             if isinstance(arg, ast.Starred):
                 break
+            value = args[i]
+            if not value.types or value.all_kinds():
+                continue  # only a reference to a function itself (not a result of it)
             last = arg.attr if isinstance(arg, ast.Attribute) else arg.id if isinstance(arg, ast.Name) else None
-            if last is None or args[i].all_kinds():
-                continue  # only a reference to the function itself (not a result of it)
-            passed = ast.copy_location(ast.Call(func=arg, args=node.args[i + 1:], keywords=node.keywords), node)
-            receiver = self.memo.get(id(arg.value), EMPTY) if isinstance(arg, ast.Attribute) else EMPTY
-            method = arg.attr if isinstance(arg, ast.Attribute) else None
-            call = _Call(passed, args[i], receiver, method, args[i + 1:], kwargs, statement)
-            for t in sorted(args[i].types):
+            if last is None:
+                continue
+            call = None
+            for t in sorted(value.types):
                 kind, _, name = t.partition(":")
-                if kind in ("func", "bound") and node.args[i + 1:] and name.rsplit("::", 1)[-1].rsplit(".", 1)[-1] == last:
+                if kind in ("func", "bound"):
+                    if not (node.args[i + 1:] and name.endswith(last) and name.rsplit("::", 1)[-1].rsplit(".", 1)[-1] == last):
+                        continue
                     info = self.a.index.functions.get(name)
-                    if info is not None and info.key != self.f.key:
-                        result = join(result, self.project_call(info, call, st, bound=kind == "bound", consented_before=st.consented))
+                    if info is None or info.key == self.f.key:
+                        continue
+                elif kind in ("ext", "meth") and name.endswith(last):
+                    qualname = self.k.canonical(name) if kind == "ext" else name
+                    specs = self.k.apis.get(qualname) if qualname.rsplit(".", 1)[-1] == last else None
+                    if not specs or not any(spec.processing for spec in specs):
+                        continue
+                else:
                     continue
-                if kind not in ("ext", "meth") or not name.endswith(last):
-                    continue
-                qualname = self.k.canonical(name) if kind == "ext" else name
-                specs = self.k.apis.get(qualname) if qualname.rsplit(".", 1)[-1] == last else None
-                if not specs or not any(spec.processing for spec in specs):
-                    continue
-                result = join(result, self.external_call(qualname, call, st))
+                if call is None:
+                    if _last_name(node.func) in _MAPPING_HANDOVERS:
+                        return EMPTY
+                    passed = ast.copy_location(ast.Call(func=arg, args=node.args[i + 1:], keywords=node.keywords), node)
+                    receiver = self.memo.get(id(arg.value), EMPTY) if isinstance(arg, ast.Attribute) else EMPTY
+                    call = _Call(passed, value, receiver, arg.attr if isinstance(arg, ast.Attribute) else None, args[i + 1:], kwargs, statement)
+                if kind in ("func", "bound"):
+                    result = join(result, self.project_call(info, call, st, bound=kind == "bound", consented_before=st.consented))
+                else:
+                    result = join(result, self.external_call(qualname, call, st))
             if result is not EMPTY:
                 break
         return result
