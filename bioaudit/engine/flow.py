@@ -64,8 +64,11 @@ QUERYSET = "queryset:"
 # `bytes.fromhex("8f1c...")`), `literal:<id>` with the literal's site in `sink_sites`: a
 # cipher given them has its key in the source code
 LITERAL = "literal:"
+# type tag of a picture whose face regions were blurred, pixelated or blanked out (may
+# be, on some path): what is written of it is not a face image (see `assign`)
+ANONYMISED = "anonymised"
 # type tags that mark a value without saying what object it is
-_MARKER_TAGS = (WROTE, HELD, FACE_FILE, FILE_FIELD, LITERAL, "tls:")
+_MARKER_TAGS = (WROTE, HELD, FACE_FILE, FILE_FIELD, LITERAL, ANONYMISED, "tls:")
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
 _FLUENT = frozenset({"eval", "to", "cuda", "cpu", "half", "float", "double", "requires_grad_", "train"})
@@ -720,6 +723,10 @@ class FunctionAnalyzer:
             base = self.expr(target.value, st)
             key = self.expr(target.slice, st)
             self._store_subscript(target, base, key, value, st)
+            if isinstance(target.value, ast.Name) and target.value.id in st.env and self._anonymising(value_node):
+                # `img[y1:y2, x1:x2] = cv2.GaussianBlur(...)`: a face region blurred,
+                # pixelated or blanked out; the picture written afterwards is anonymised
+                self._tag(target.value.id, ANONYMISED, st.env[target.value.id], st)
 
     def _image_view_of(self, node: ast.expr | None) -> str | None:
         """The local name `node` shows the same picture as: `cv2.cvtColor(img, ...)`,
@@ -743,6 +750,16 @@ class FunctionAnalyzer:
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and kind == "meth":
                     return func.value.id
         return None
+
+    def _anonymising(self, node: ast.expr | None) -> bool:
+        """A value that hides what it replaces: a blur or a downscale of the region (the
+        catalog's `anonymizers`) or a constant fill."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return True
+        if not isinstance(node, ast.Call):
+            return False
+        callee = self.memo.get(id(node.func), EMPTY)
+        return any(t.startswith("ext:") and self.k.canonical(t[4:]) in self.k.anonymizers for t in callee.types)
 
     def _image_file_of(self, node: ast.expr | None) -> str | None:
         """The local name of the file object an image loader reads (`load_image_file(upload)`
@@ -1462,6 +1479,8 @@ class FunctionAnalyzer:
             self.action(call.node, named, st)
         ret = summary.ret
         result = self._substitute(ret, argvals, match)
+        if ANONYMISED in ret.types and ANONYMISED not in result.types:
+            result = result.replace(types=result.types | {ANONYMISED})  # `blur_faces(img)` gives it back blurred
         if not (summary.enforces_consent or ret.consent) and self.k.consent_functions.match(info.qualname.rsplit(".", 1)[-1]):
             # Its code does not show the check (it asks another service): trust the name.
             if call.statement:
@@ -2356,6 +2375,8 @@ class FunctionAnalyzer:
 
     # -- events -------------------------------------------------------------------------
     def sink(self, node: ast.AST, sink: str, category: str, value: Val, st: State, details: dict | None = None) -> None:
+        if ANONYMISED in value.types:
+            value = _without_face_images(value)
         flat = value.flattened()
         raw = flat.kinds
         details = dict(details or {})
@@ -2560,6 +2581,14 @@ def _as_text(value: Val) -> Val:
     fields = tuple((key, _as_text(sub)) for key, sub in value.fields)
     params = frozenset(p + TEXT_PARAM if p < TEXT_PARAM else p for p in value.params)
     return value.replace(kinds=value.kinds - {"face-image"}, params=params, fields=fields)
+
+
+def _without_face_images(value: Val) -> Val:
+    """`value` with no face image at any depth (an anonymised picture)."""
+    if "face-image" not in value.all_kinds():
+        return value
+    fields = tuple((key, _without_face_images(sub)) for key, sub in value.fields)
+    return value.replace(kinds=value.kinds - {"face-image"}, fields=fields)
 
 
 def _downgrade(value: Val, cap: int = MEDIUM) -> Val:

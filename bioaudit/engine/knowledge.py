@@ -233,6 +233,7 @@ class Knowledge:
         self.clean_methods = frozenset(transform.get("clean-methods", ()))
         self.compare_calls = frozenset(transform.get("compare", ()))
         self.image_views = frozenset(transform.get("image-views", ()))
+        self.anonymizers = frozenset(transform.get("anonymizers", ()))
         self.record_readers = frozenset(transform.get("record-readers", ()))
         self.image_view_methods = frozenset(transform.get("image-view-methods", ()))
         self.compare_methods = frozenset(transform.get("compare-methods", ()))
