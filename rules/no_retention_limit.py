@@ -59,7 +59,7 @@ def _deletion_medium(deletion) -> str:
         return "file"
     if how.startswith("redis.") or how.rsplit(".", 1)[-1] in ("hdel", "srem", "zrem", "expire", "expireat", "pexpire"):
         return "redis"
-    if how.endswith((".delete_object", ".delete_objects")):
+    if how.endswith((".delete_object", ".delete_objects", ".put_bucket_lifecycle_configuration", ".put_bucket_lifecycle")):
         return "s3"
     return "any"
 

@@ -755,6 +755,12 @@ class Analysis:
         Django's `UserPassesTestMixin` when it returns consent."""
         cls = info.cls
         method = info.qualname.rsplit(".", 1)[-1]
+        if cls is not None and method != "connect" and any(self.knowledge.consumer_classes.match(b) for b in self.external_bases(cls)):
+            # a socket consumer's handlers run only on a connection `connect` accepted
+            connect = self.find_method(cls, "connect")
+            summary = self.summaries.get(connect.key) if connect is not None else None
+            if summary is not None and summary.checks_consent:
+                return True
         if cls is None or method in (*_VIEW_FRONTS, "__init__", "setup", "test_func") or not self._is_entry(info):
             return False
         for name in _VIEW_FRONTS:

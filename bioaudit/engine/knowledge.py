@@ -262,6 +262,7 @@ class Knowledge:
         entry = vocab.get("entry-points", {})
         self.entry_decorators = Globs(entry.get("decorators", ()))
         self.entry_classes = Globs(entry.get("classes", ()))
+        self.consumer_classes = Globs(entry.get("consumers", ()))
         orm = vocab.get("orm", {})
         self.orm_bases = Globs(orm.get("bases", ()))
         self.encrypted_fields = Globs(orm.get("encrypted-fields", ()))
