@@ -96,8 +96,6 @@ class Analysis:
         def in_changed(key: str) -> bool:
             return key.split("::", 1)[0] in changed
 
-        for cls in self.index.classes.values():
-            cls.__dict__.pop("_record_fields", None)  # a changed base may change its fields
         affected: set[str] = set()
         for key in [k for k in self.summaries if in_changed(k)]:
             affected |= self._callers.get(key, set())

@@ -1575,7 +1575,7 @@ class FunctionAnalyzer:
     def _record_fields(self, cls: ClassInfo) -> tuple[str, ...]:
         """The annotated class-level fields of `cls` and its project bases, bases first
         (the order a dataclass's generated `__init__` takes them in)."""
-        cached = cls.__dict__.get("_record_fields")  # (forgotten by `Analysis.update`)
+        cached = cls.__dict__.get("_record_fields")  # the index is rebuilt on every run
         if cached is None:
             fields: list[str] = []
             for current in reversed(list(self.a.mro(cls))):
