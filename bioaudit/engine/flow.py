@@ -2252,6 +2252,9 @@ class FunctionAnalyzer:
         method = call.method
         node = call.node
         data = combine([*call.args, *call.kwargs.values()])
+        if method in k.record_reader_methods and any(t.startswith("pinst:") for t in call.receiver.types):
+            # `event.model_dump()`, `event.json()`: every field of the record
+            return self._record_shape(call.receiver).flattened()
         if method == "get" and call.args and isinstance(call.args[0].const, str) and call.receiver.fields:
             # `resp.get("result", [])` is `resp["result"]` (or the default): the fields of
             # an API result keep their kinds

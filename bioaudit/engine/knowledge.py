@@ -235,6 +235,7 @@ class Knowledge:
         self.image_views = frozenset(transform.get("image-views", ()))
         self.anonymizers = frozenset(transform.get("anonymizers", ()))
         self.record_readers = frozenset(transform.get("record-readers", ()))
+        self.record_reader_methods = frozenset(transform.get("record-reader-methods", ()))
         self.image_view_methods = frozenset(transform.get("image-view-methods", ()))
         self.compare_methods = frozenset(transform.get("compare-methods", ()))
         self.reductions = frozenset(transform.get("reductions", ()))
