@@ -2253,8 +2253,15 @@ class FunctionAnalyzer:
         node = call.node
         data = combine([*call.args, *call.kwargs.values()])
         if method in k.record_reader_methods and any(t.startswith("pinst:") for t in call.receiver.types):
-            # `event.model_dump()`, `event.json()`: every field of the record
-            return self._record_shape(call.receiver).flattened()
+            # `event.model_dump()`, `event.json()`: every field of the record, or those
+            # `include=`/`exclude=` name (`model_dump(exclude={"embedding"})`)
+            shape = self._record_shape(call.receiver)
+            for keyword, keep in (("include", True), ("exclude", False)):
+                named = next((_literal(kw.value) for kw in node.keywords if kw.arg == keyword), None)
+                if isinstance(named, (set, frozenset, list, tuple, dict)):
+                    names = {str(n).lstrip(REPR_HIDDEN) for n in named}
+                    shape = shape.replace(fields=tuple(f for f in shape.fields if (f[0].lstrip(REPR_HIDDEN) in names) == keep))
+            return shape.flattened()
         if method == "get" and call.args and isinstance(call.args[0].const, str) and call.receiver.fields:
             # `resp.get("result", [])` is `resp["result"]` (or the default): the fields of
             # an API result keep their kinds
