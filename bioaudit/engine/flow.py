@@ -707,9 +707,7 @@ class FunctionAnalyzer:
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, st, None)
         elif isinstance(target, ast.Attribute):
-            base = self.expr(target.value, st)
-            if base.types and not base.types.isdisjoint(self.k.user_proxies):
-                base = base.replace(types=base.types | self.a.user_models())
+            base = self._with_user_model(self.expr(target.value, st))
             self._store_attribute(target, base, value, st)
             if isinstance(value_node, ast.Constant) and value_node.value is None:
                 # `user.face_encoding = None` (then committed) deletes what the field held
@@ -983,9 +981,14 @@ class FunctionAnalyzer:
         base = self.expr(node.value, st)
         return self.attribute(base, node.attr, node)
 
-    def attribute(self, base: Val, attr: str, node: ast.AST) -> Val:
+    def _with_user_model(self, base: Val) -> Val:
+        """`current_user` (Flask-Login) is an instance of the project's user model."""
         if base.types and not base.types.isdisjoint(self.k.user_proxies):
-            base = base.replace(types=base.types | self.a.user_models())  # `current_user.face_encoding`
+            return base.replace(types=base.types | self.a.user_models())
+        return base
+
+    def attribute(self, base: Val, attr: str, node: ast.AST) -> Val:
+        base = self._with_user_model(base)  # `current_user.face_encoding`
         types: set[str] = set()
         out = EMPTY
         for t in base.types:
@@ -1129,9 +1132,7 @@ class FunctionAnalyzer:
         out = combine(v.clean() for v in values)
         if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and self._credential_compared(node.left, node.comparators[0]):
             # `booking.code == code`: a secret the person gave, checked without the face
-            label = f"N:{self.label(node)}"
-            self.events.fallbacks[label] = (self.site(node), f"`{ast.unparse(node)[:60]}`")
-            out = out.replace(gates=gates_and(out.gates, frozenset({frozenset({label})})))
+            out = out.replace(gates=gates_and(out.gates, self._non_face_check(node, f"`{ast.unparse(node)[:60]}`").gates))
         return out
 
     def _credential_compared(self, left: ast.expr, right: ast.expr) -> bool:
@@ -1575,66 +1576,68 @@ class FunctionAnalyzer:
     def _record_fields(self, cls: ClassInfo) -> tuple[str, ...]:
         """The annotated class-level fields of `cls` and its project bases, bases first
         (the order a dataclass's generated `__init__` takes them in)."""
-        cached = cls.__dict__.get("_record_fields")  # the index is rebuilt on every run
+        return self._record_layout(cls)[0]
+
+    def _record_layout(self, cls: ClassInfo) -> tuple[tuple[str, ...], frozenset]:
+        """The record's fields in order, and those left out of its repr
+        (`field(repr=False)`); cached on the class (the index is rebuilt on every run)."""
+        cached = cls.__dict__.get("_record_layout")
         if cached is None:
             fields: list[str] = []
+            hidden: set[str] = set()
             for current in reversed(list(self.a.mro(cls))):
                 for stmt in current.node.body:
-                    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and "ClassVar" not in ast.unparse(stmt.annotation):
-                        if stmt.target.id not in fields:
-                            fields.append(stmt.target.id)
-            cached = cls.__dict__["_record_fields"] = tuple(fields)
+                    if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)) or "ClassVar" in ast.unparse(stmt.annotation):
+                        continue
+                    if stmt.target.id not in fields:
+                        fields.append(stmt.target.id)
+                    if isinstance(stmt.value, ast.Call) and any(
+                        kw.arg == "repr" and isinstance(kw.value, ast.Constant) and kw.value.value is False for kw in stmt.value.keywords
+                    ):
+                        hidden.add(stmt.target.id)
+            cached = cls.__dict__["_record_layout"] = (tuple(fields), frozenset(hidden))
         return cached
+
+    def _record_fields_held(self, value: Val, printed: bool = False) -> Val:
+        """What the project record instances `value` may be hold in their declared fields,
+        as a shape (a field left out of the repr is named `~field`). `printed`: only what
+        the generated repr shows (none of a class with its own `__repr__`/`__str__`)."""
+        out = EMPTY
+        for t in sorted(value.types):
+            if not t.startswith("pinst:"):
+                continue
+            cls = self.a.index.classes.get(t[6:])
+            if cls is None or printed and any(self.a.find_method(cls, m) is not None for m in ("__repr__", "__str__")):
+                continue
+            names, hidden = self._record_layout(cls)
+            fields = []
+            for name in names:
+                if printed and name in hidden:
+                    continue
+                held = self.a.read_state(("field", cls.key, name), self)
+                if held is not None and held.tainted:
+                    fields.append((REPR_HIDDEN + name if name in hidden else name, held.data_only()))
+            if fields:
+                out = join(out, bounded(Val(fields=tuple(fields))))
+        return out
 
     def _printed(self, value: Val) -> Val:
         """`value` as text: a record instance (a dataclass with the generated repr) shows
         its fields, except those declared `field(repr=False)` (also in a record's shape)."""
         if any(name.startswith(REPR_HIDDEN) for name, _ in value.fields):
             value = value.replace(fields=tuple(f for f in value.fields if not f[0].startswith(REPR_HIDDEN)))
-        out = value
-        for t in sorted(value.types):
-            if not t.startswith("pinst:"):
-                continue
-            cls = self.a.index.classes.get(t[6:])
-            if cls is None or any(self.a.find_method(cls, m) is not None for m in ("__repr__", "__str__")):
-                continue
-            hidden = self._repr_hidden(cls)
-            for name in self._record_fields(cls):
-                held = self.a.read_state(("field", cls.key, name), self) if name not in hidden else None
-                if held is not None and held.tainted:
-                    out = join(out, held.data_only())
-        return out
+        return join(value, self._record_fields_held(value, printed=True))
 
-    def _repr_hidden(self, cls: ClassInfo) -> frozenset:
-        """Fields of a record class left out of its repr (`field(repr=False)`)."""
-        hidden = set()
-        for current in self.a.mro(cls):
-            for stmt in current.node.body:
-                if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and isinstance(stmt.value, ast.Call)
-                        and any(kw.arg == "repr" and isinstance(kw.value, ast.Constant) and kw.value.value is False for kw in stmt.value.keywords)):
-                    hidden.add(stmt.target.id)
-        return frozenset(hidden)
+    def _printed_args(self, call: "_Call") -> Val:
+        """What a print or log call writes: its arguments as text."""
+        return combine(self._printed(v) for v in (*call.args, *call.kwargs.values()))
 
     def _record_shape(self, value: Val) -> Val:
         """`value` as data, with what a project record instance holds in its declared
         fields as the record's fields: an instance put in a list loses its type, so
         `for obs in observations: obs.embedding` reads the field from the shape, and
         `dataclasses.asdict(obs)` holds all of them."""
-        out = value.data_only()
-        for t in sorted(value.types):
-            if t.startswith("pinst:"):
-                cls = self.a.index.classes.get(t[6:])
-                if cls is None:
-                    continue
-                fields = []
-                hidden = self._repr_hidden(cls)
-                for name in self._record_fields(cls):
-                    held = self.a.read_state(("field", cls.key, name), self)
-                    if held is not None and held.tainted:
-                        fields.append((REPR_HIDDEN + name if name in hidden else name, held.data_only()))
-                if fields:
-                    out = join(out, bounded(Val(fields=tuple(fields))))
-        return out
+        return join(value.data_only(), self._record_fields_held(value))
 
     def manager_call(self, name: str, call: "_Call", st: State) -> Val:
         """`Model.objects.<op>(...)` (or a queryset's): rows of the model, as an instance
@@ -1657,7 +1660,7 @@ class FunctionAnalyzer:
         if any(self.k.credential_fields.match(key.split("__", 1)[0]) and value.const is None for key, value in call.kwargs.items()):
             # the row found by a code the person typed (`LoginOTP.objects.filter(code=...)`):
             # whatever it gates is reached without the face
-            return join(self._non_face_check(call, f"{cls.qualname if cls else cls_key}.{op}({', '.join(call.kwargs)})"), rows)
+            return join(self._non_face_check(call.node, f"{cls.qualname if cls else cls_key}.{op}({', '.join(call.kwargs)})"), rows)
         return rows
 
     def _orm_field_write(self, node: ast.AST, cls: ClassInfo, values: dict, st: State) -> None:
@@ -1745,7 +1748,7 @@ class FunctionAnalyzer:
             result = self._saved(call, qualname, write.target, st, returns_name=write.returns_name)
             handled = True
         if k.log_calls.match(qualname) and "." in qualname or qualname == "builtins.print":
-            data = combine(self._printed(v) for v in (*call.args, *call.kwargs.values()))
+            data = self._printed_args(call)
             self.sink(call.node, qualname, "log", data, st)
             return EMPTY
         if qualname in k.loads:
@@ -1820,7 +1823,7 @@ class FunctionAnalyzer:
         if not handled and k.consent_functions.match(qualname):
             return self._consent_check(call, st)
         if not handled and k.fallback_functions.match(qualname):
-            return self._non_face_check(call, qualname)
+            return self._non_face_check(call.node, qualname)
         ends = k.action_ends(qualname)
         if ends and not handled:
             self.action(call.node, ends, st)
@@ -2052,7 +2055,8 @@ class FunctionAnalyzer:
         data (an upload a face API already read) is stored now; anything else may turn out
         to be a face image later (`_file_written`). The call's result: the saved file's
         name where the call returns it (`returns_name`)."""
-        paths = {id(node) for node, _ in self._target_arguments(call, target)}
+        targets = list(self._target_arguments(call, target))
+        paths = {id(node) for node, _ in targets}
         if not paths:
             return EMPTY  # `record.save()`: an ORM save, its fields are the sinks
         kwargs = {kw.arg: kw.value for kw in call.node.keywords if kw.arg}
@@ -2066,10 +2070,8 @@ class FunctionAnalyzer:
             data = join(data, source("face-image", self.step(call.node.func, "a file a face API read a face image from"), MEDIUM))
         flat = data.flattened()
         if flat.kinds or flat.sealed:
-            details = {}
-            for node, value in self._target_arguments(call, target):
-                details = {"store": _store_key(value) if value.const else None, "target": value.const}
-            self.sink(call.node, sink, "storage", data, st, details=details)
+            value = targets[-1][1]
+            self.sink(call.node, sink, "storage", data, st, details={"store": _store_key(value) if value.const else None, "target": value.const})
         sink_id = self._file_written(call, target, sink, data, st, returns_name=returns_name)
         return Val(types=frozenset({WROTE + sink_id})) if returns_name and sink_id else EMPTY
 
@@ -2269,7 +2271,7 @@ class FunctionAnalyzer:
         if method is not None:
             receiver_name = _dotted(node.func.value) or ""
             if method in k.logger_methods and receiver_name and k.logger_names.match(receiver_name):
-                self.sink(node, f"{receiver_name}.{method}", "log", combine(self._printed(v) for v in (*call.args, *call.kwargs.values())), st)
+                self.sink(node, f"{receiver_name}.{method}", "log", self._printed_args(call), st)
                 return EMPTY
             if method in ("pop", "popitem", "remove", "discard", "clear"):
                 self._entry_removed(node, call.receiver)
@@ -2283,7 +2285,7 @@ class FunctionAnalyzer:
             if method in ("execute", "executemany") and call.args and call.args[0].const:
                 return self._sql_call(call, st, receiver_name)
             if method in k.fallback_methods:
-                return self._non_face_check(call, f"{receiver_name}.{method}")
+                return self._non_face_check(call.node, f"{receiver_name}.{method}")
             if k.consent_functions.match(method):
                 return self._consent_check(call, st)
             ends = k.action_ends(method) or (k.action_ends(f"{receiver_name}.{method}") or k.action_ends(receiver_name) if receiver_name else frozenset())
@@ -2377,10 +2379,11 @@ class FunctionAnalyzer:
             st.consented = True
         return Val(consent=True)
 
-    def _non_face_check(self, call: "_Call", how: str) -> Val:
-        """A password/OTP/PIN/card/document check: its result gates with a non-face label."""
-        label = f"N:{self.label(call.node)}"
-        self.events.fallbacks[label] = (self.site(call.node), how)
+    def _non_face_check(self, node: ast.AST, how: str) -> Val:
+        """A password/OTP/PIN/card/document check at `node`: its result gates with a
+        non-face label."""
+        label = f"N:{self.label(node)}"
+        self.events.fallbacks[label] = (self.site(node), how)
         return Val(gates=frozenset({frozenset({label})}))
 
     # -- events -------------------------------------------------------------------------
