@@ -168,8 +168,7 @@ class Knowledge:
         aliases: dict[str, str] = {}
         for lib in face.get("library", []):
             aliases.update(lib.get("module-aliases", {}))
-        # Longest prefix first so that "a.b.c" wins over "a.b".
-        self.module_aliases = sorted(aliases.items(), key=lambda kv: -len(kv[0]))
+        self.module_aliases = aliases
 
         self.apis: dict[str, list[ApiSpec]] = {}
         for source, tables in (
@@ -295,10 +294,14 @@ class Knowledge:
         cached = self._canonical.get(qualname)
         if cached is None:
             cached = qualname
-            for prefix, target in self.module_aliases:
-                if qualname == prefix or qualname.startswith(prefix + "."):
+            # the longest aliased prefix wins ("a.b.c" over "a.b"): try the name, then its parents
+            prefix = qualname
+            while prefix:
+                target = self.module_aliases.get(prefix)
+                if target is not None:
                     cached = target + qualname[len(prefix):]
                     break
+                prefix = prefix.rpartition(".")[0]
             self._canonical[qualname] = cached
         return cached
 
