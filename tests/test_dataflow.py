@@ -416,6 +416,42 @@ def test_values_carried_by_continue_reach_the_next_iteration(tmp_path):
     assert lines(tmp_path, files, "BIO003") == marked(files)
 
 
+def test_a_value_from_the_previous_iteration_is_seen(tmp_path):
+    """A loop pass is repeated only for names one iteration may pass to the next. Those
+    are names read before they are assigned (`previous`), and names a `break` carries out
+    of the loop before their assignment (`emb` after `while True`). A name assigned at
+    the top of every iteration (`frame`) does not need another pass."""
+    files = {
+        "m.py": """
+            import face_recognition
+
+            def track(frames):
+                previous = None
+                for frame in frames:
+                    if previous is not None:
+                        print(previous)  # HERE
+                    encs = face_recognition.face_encodings(frame)
+                    previous = encs
+
+            def drain(camera):
+                emb = None
+                while True:
+                    frame = camera.read()
+                    if frame is None:
+                        break
+                    emb = face_recognition.face_encodings(frame)
+                print(emb)  # HERE
+
+            def fresh(frames):
+                for frame in frames:
+                    size = len(frame)
+                    print(size)
+                    face_recognition.face_encodings(frame)
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

@@ -484,7 +484,7 @@ class FunctionAnalyzer:
         self.loop_exits.append([])
         entry = st
         body_end = st
-        read = self._names_read(node)
+        read = self._carried_names(node)
         for _ in range(3):
             start = join_states([entry, body_end], entry.gates) if body_end is not entry else entry
             start.consented = entry.consented
@@ -512,20 +512,29 @@ class FunctionAnalyzer:
             after.gates = entry.gates
         return after
 
-    def _names_read(self, loop: ast.AST) -> frozenset:
+    def _carried_names(self, loop: ast.AST) -> frozenset:
+        """Names whose value may pass from one pass over the loop body into the next: those
+        an iteration may read before assigning them, and, when the loop has its own `break`
+        or `continue`, those a jump may carry before their assignment (into the next pass or
+        out of the loop). A name every iteration assigns first (the loop target, `face =
+        faces[i]` at the top of the body) starts each pass afresh, so a pass that changed
+        only such names would compute the same again."""
         cache = self.f.__dict__.setdefault("_loop_reads", {})
         names = cache.get(id(loop))
         if names is None:
-            found = set()
-            todo = [*loop.body, *getattr(loop, "orelse", [])]
-            if isinstance(loop, ast.While):
-                todo.append(loop.test)
-            while todo:
-                current = todo.pop()
-                if isinstance(current, ast.Name):
-                    found.add(current.id)
-                elif not isinstance(current, SCOPES):
-                    todo.extend(children(current))
+            assigned: set[str] = set()
+            if isinstance(loop, (ast.For, ast.AsyncFor)):
+                assigned.update(_target_names(loop.target))
+            found: set[str] = set(_names_loaded(loop.test)) if isinstance(loop, ast.While) else set()
+            jumped = False
+            for stmt in loop.body:
+                found.update(n for n in _names_loaded(stmt) if n not in assigned)
+                jumped = jumped or _has_own_jump([stmt])
+                if not jumped and isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                    for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                        assigned.update(_target_names(target))
+            if jumped:
+                found.update(n for stmt in loop.body for n in _names_stored(stmt) if n not in assigned)
             names = cache[id(loop)] = frozenset(found)
         return names
 
@@ -2441,6 +2450,65 @@ class FunctionAnalyzer:
         self.events.actions[key] = ActionEvent(self.site(node), ends, gates)
         for end in ends:
             self.actions.add((end, gates))
+
+
+def _names_loaded(node: ast.AST) -> set[str]:
+    """Names a statement reads (an augmented assignment's target too; nested scopes not)."""
+    found: set[str] = set()
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        kind = type(current)
+        if kind is ast.Name:
+            if type(current.ctx) is not ast.Store:
+                found.add(current.id)
+        elif kind is ast.AugAssign and type(current.target) is ast.Name:
+            found.add(current.target.id)
+            todo.append(current.value)
+        elif not isinstance(current, SCOPES):
+            todo.extend(children(current))
+    return found
+
+
+def _names_stored(node: ast.AST) -> set[str]:
+    """Names a statement may assign (nested scopes not)."""
+    found: set[str] = set()
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if type(current) is ast.Name:
+            if type(current.ctx) is not ast.Load:
+                found.add(current.id)
+        elif not isinstance(current, SCOPES):
+            todo.extend(children(current))
+    return found
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    """The names an assignment target binds outright (`a`, `a, (b, *c)`), not `a.x` or `a[i]`."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for element in target.elts for n in _target_names(element)]
+    return []
+
+
+def _has_own_jump(body: list[ast.stmt]) -> bool:
+    """A `break` or `continue` of this loop (not of a nested loop or function)."""
+    todo = list(body)
+    while todo:
+        current = todo.pop()
+        if isinstance(current, (ast.Break, ast.Continue)):
+            return True
+        if isinstance(current, (ast.For, ast.AsyncFor, ast.While)):
+            todo.extend(current.orelse)  # a jump in a nested loop's `else` is this loop's
+        elif isinstance(current, ast.stmt) and not isinstance(current, SCOPES):
+            todo.extend(c for c in children(current) if isinstance(c, (ast.stmt, ast.excepthandler, ast.match_case)))
+        elif isinstance(current, (ast.excepthandler, ast.match_case)):
+            todo.extend(current.body)
+    return False
 
 
 def _dispatch(prefix: str) -> dict:
