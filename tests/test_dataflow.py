@@ -452,6 +452,42 @@ def test_a_value_from_the_previous_iteration_is_seen(tmp_path):
     assert lines(tmp_path, files, "BIO003") == marked(files)
 
 
+def test_a_kwargs_key_is_the_keyword_of_that_name(tmp_path):
+    """`def record(event, **context)` reading `context.get("score")` sees what callers pass
+    as `score=`, not every keyword they pass; a caller's `**mapping` may hold any key. The
+    whole `context` (dumped into the log) is everything passed."""
+    files = {
+        "audit.py": """
+            import json
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            def record(event, *, actor="kiosk", **context):
+                log.info("%s score=%s", event, context.get("score"))  # HERE
+                log.debug("%s %s", event, json.dumps(context, default=str))  # HERE
+        """,
+        "views.py": """
+            import face_recognition
+            from audit import record
+
+            def checkin(img, ok):
+                if not ok:
+                    return
+                encs = face_recognition.face_encodings(img)
+                record("seen", face=encs, score=0.4)
+
+            def enrol(img, ok):
+                if ok:
+                    extra = {"score": face_recognition.face_encodings(img)}
+                    record("enrol", **extra)
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+    files["views.py"] = files["views.py"].replace('record("enrol", **extra)', 'record("enrol")')
+    assert lines(tmp_path / "2", files, "BIO003") == {("audit.py", 8)}
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

@@ -11,6 +11,7 @@ import ast
 import functools
 import re
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
@@ -39,6 +40,17 @@ _TEXT_TYPES = frozenset({"str", "bytes", "Path", "PurePath", "PosixPath", "PathL
 _PIXEL_TYPES = frozenset({"ndarray"})
 # parameter index offset for "parameter i where it is known to be text" (see `_narrow`)
 TEXT_PARAM = 1000
+# parameter indices for what a `**kwargs` parameter holds under one key (`context.get(
+# "score")`): `keyword_param(key)`, so that a caller's `score=` keyword binds there and its
+# other keywords do not (see `_bind_args`); KWARGS_SPLAT holds a caller's `**mapping`, which
+# may hold any key
+KEYWORD_PARAM = 500
+KWARGS_SPLAT = KEYWORD_PARAM - 1
+
+
+def keyword_param(key: str) -> int:
+    # a stable hash (summaries are cached across runs); two keys sharing a slot only join
+    return KEYWORD_PARAM + zlib.crc32(key.encode("utf-8", "surrogatepass")) % 400
 # keys under which a store known only by its name may keep the templates themselves
 _DATA_KEYS = re.compile(r"(?i)(^|_)(data|vectors?|values|feats?|features?|embs?|encs?|encodings?|embeddings?|descriptors?|templates?|faces?)($|_)")
 _ONE_ITEM_INSERTS = frozenset({"append", "appendleft", "add", "insert", "put", "put_nowait", "push"})
@@ -215,6 +227,9 @@ class FunctionAnalyzer:
         self.written_params: set = set()
         self.key_params: set = set()
         self.checks_consent = False
+        # the `**kwargs` parameter's index, as the parameter set of its value
+        last = func.params[-1] if func.params and not self.is_module else ""
+        self._kwargs_param = frozenset({len(func.params) - 1}) if last.startswith("**") else frozenset()
         # local name -> the local name it is a view of (`gray = cv2.cvtColor(img, ...)`)
         self.image_sources: dict[str, str] = {}
         self.image_files: dict[str, str] = {}  # image local -> the file object it was loaded from
@@ -1086,6 +1101,10 @@ class FunctionAnalyzer:
 
     def _keyed(self, base: Val, key: str) -> Val:
         """`base[key]` (or `base.get(key)`) for a key known as a constant."""
+        if base.params and base.params == self._kwargs_param and not base.fields:
+            # one keyword of the `**kwargs` parameter: what callers pass by that name
+            index = keyword_param(str(key))
+            return Val(params=frozenset({index}), gates=frozenset({frozenset({f"P:{index}"})}), types=base.types, consent=self.k.consent_attributes.match(key))
         fld = base.field(key)
         value = fld if fld is not None else _element(base)
         if fld is None and not base.fields and base.conf == LOW and base.kinds and not _DATA_KEYS.search(str(key)):
@@ -1536,6 +1555,14 @@ class FunctionAnalyzer:
         out = _ArgValues({0: call.receiver} if bound and info.params else {})
         for index, _, value, single in _arg_slots(info, call, bound):
             out[index] = value if single else join(out.get(index, EMPTY), value)
+        if info.params and info.params[-1].startswith("**"):
+            named = set(p.lstrip("*") for p in info.params)
+            for kw in call.node.keywords:
+                if kw.arg is None:
+                    out[KWARGS_SPLAT] = join(out.get(KWARGS_SPLAT, EMPTY), call.kwargs["**"])
+                elif kw.arg not in named:
+                    index = keyword_param(kw.arg)
+                    out[index] = join(out[index], call.kwargs[kw.arg]) if dict.__contains__(out, index) else call.kwargs[kw.arg]
         return out
 
     def _substitute(self, ret: Val, argvals: dict[int, Val], match=None) -> Val:
@@ -2273,9 +2300,9 @@ class FunctionAnalyzer:
                     names = {str(n).lstrip(REPR_HIDDEN) for n in named}
                     shape = shape.replace(fields=tuple(f for f in shape.fields if (f[0].lstrip(REPR_HIDDEN) in names) == keep))
             return shape.flattened()
-        if method == "get" and call.args and isinstance(call.args[0].const, str) and call.receiver.fields:
+        if method == "get" and call.args and isinstance(call.args[0].const, str) and (call.receiver.fields or (call.receiver.params and call.receiver.params == self._kwargs_param)):
             # `resp.get("result", [])` is `resp["result"]` (or the default): the fields of
-            # an API result keep their kinds
+            # an API result keep their kinds; `kwargs.get("score")` is the `score=` keyword
             return join(self._keyed(call.receiver, call.args[0].const), combine(call.args[1:]))
         if method is not None:
             receiver_name = _dotted(node.func.value) or ""
@@ -2558,10 +2585,16 @@ class _ArgValues(dict):
         if index >= TEXT_PARAM and dict.__contains__(self, index - TEXT_PARAM):
             value = self[index] = _as_text(dict.__getitem__(self, index - TEXT_PARAM))
             return value
+        if KEYWORD_PARAM <= index < TEXT_PARAM and dict.__contains__(self, KWARGS_SPLAT):
+            return dict.__getitem__(self, KWARGS_SPLAT)  # `**mapping` may hold any key
         raise KeyError(index)
 
     def __contains__(self, index: object) -> bool:
-        return dict.__contains__(self, index) or (isinstance(index, int) and index >= TEXT_PARAM and dict.__contains__(self, index - TEXT_PARAM))
+        if dict.__contains__(self, index):
+            return True
+        if not isinstance(index, int):
+            return False
+        return (index >= TEXT_PARAM and dict.__contains__(self, index - TEXT_PARAM)) or (KEYWORD_PARAM <= index < TEXT_PARAM and dict.__contains__(self, KWARGS_SPLAT))
 
     def get(self, index: int, default: Val | None = None) -> Val | None:  # type: ignore[override]
         try:
