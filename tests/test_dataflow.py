@@ -488,6 +488,32 @@ def test_a_kwargs_key_is_the_keyword_of_that_name(tmp_path):
     assert lines(tmp_path / "2", files, "BIO003") == {("audit.py", 8)}
 
 
+def test_where_a_stored_picture_is_is_not_the_picture(tmp_path):
+    """Rekognition reads a picture from S3 (`{"S3Object": {"Bucket": b, "Name": k}}`): the
+    bucket and key name where it is, and logging them logs no face. Bytes given to it are
+    the face."""
+    files = {
+        "faces.py": """
+            import logging
+            import boto3
+
+            log = logging.getLogger(__name__)
+            client = boto3.client("rekognition")
+
+            def compare_with_stored(bucket, key, selfie):
+                return client.compare_faces(SourceImage={"S3Object": {"Bucket": bucket, "Name": key}},
+                                            TargetImage={"Bytes": selfie})
+
+            def reissue(bucket, key, selfie, consented):
+                if consented:
+                    compare_with_stored(bucket, key, selfie)
+                    log.info("compared against %s/%s", bucket, key)
+                    log.debug("selfie %r", selfie)  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

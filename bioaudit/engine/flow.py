@@ -81,6 +81,8 @@ LITERAL = "literal:"
 ANONYMISED = "anonymised"
 # type tags that mark a value without saying what object it is
 _MARKER_TAGS = (WROTE, HELD, FACE_FILE, FILE_FIELD, LITERAL, ANONYMISED, "tls:")
+# keys of an image argument that say where a stored picture is (Rekognition's `S3Object`)
+_IMAGE_LOCATION_KEYS = frozenset({"S3Object", "Bucket", "bucket", "source", "gcsImageUri", "imageUri"})
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
 # Methods that return their receiver (or an equivalent object): `model.eval()`, `.to(dev)`.
 _FLUENT = frozenset({"eval", "to", "cuda", "cpu", "half", "float", "double", "requires_grad_", "train"})
@@ -2013,10 +2015,15 @@ class FunctionAnalyzer:
                 name = self.image_sources.get(name)
         elif isinstance(arg, ast.Attribute):
             self._mutate(arg, image, st)
-        elif isinstance(arg, (ast.Dict, ast.List, ast.Tuple)):
-            for sub in (arg.values if isinstance(arg, ast.Dict) else arg.elts):
+        elif isinstance(arg, ast.Dict):
+            for key, sub in zip(arg.keys, arg.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and (key.value in _IMAGE_LOCATION_KEYS or _PATHLIKE.search(key.value)):
+                    continue  # `{"S3Object": {"Bucket": b, "Name": k}}`: where the picture is, not it
                 if sub is not None:
                     self._mark_image(sub, st, where, inner)
+        elif isinstance(arg, (ast.List, ast.Tuple)):
+            for sub in arg.elts:
+                self._mark_image(sub, st, where, inner)
 
     def _file_of_image(self, image_name: str, st: State, where: str) -> None:
         """The file object `image_name` was loaded from holds a face image: saving the
