@@ -25,7 +25,9 @@ class ConsentMissing(Rule):
     call graph (FastAPI dependencies also count on the app or router the route is declared
     on, and on the `include_router` call that mounts that router). A class-based view's
     handlers are guarded by a `dispatch` (Django, DRF) or `initial` (DRF) that returns only
-    once consent holds or that a consent decorator wraps (`@method_decorator(check)`, also
+    once consent holds, that answers a request without consent itself and hands on only
+    the others (a consent mixin's `return super().dispatch(...)`), or that a consent
+    decorator wraps (`@method_decorator(check)`, also
     on the class with `name="dispatch"`), by a Flask view's `decorators = [check]`, by a
     DRF permission class in `permission_classes` whose `has_permission` is a consent
     check, and by a `UserPassesTestMixin` whose `test_func` returns consent. A check after

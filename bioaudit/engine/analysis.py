@@ -764,7 +764,9 @@ class Analysis:
         for name in _VIEW_FRONTS:
             front = self.find_method(cls, name)
             summary = self.summaries.get(front.key) if front is not None else None
-            if summary is not None and summary.enforces_consent or front is not None and self._guarded(front):
+            # `dispatch` that refuses the request without consent and hands it on with
+            # consent (`return super().dispatch(...)`) guards the handlers it hands it to
+            if summary is not None and (summary.enforces_consent or summary.checks_consent) or front is not None and self._guarded(front):
                 return True
         if any(b.endswith("UserPassesTestMixin") for b in self.external_bases(cls)):
             test = self.find_method(cls, "test_func")
