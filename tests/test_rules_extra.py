@@ -174,17 +174,29 @@ def test_bio007_arguments_defaults_and_setting(tmp_path):
             def literal_race(img):
                 return DeepFace.analyze(img, actions=("race",))  # HERE
 
-            def variable(img):
-                return DeepFace.analyze(img, actions=SAFE)  # HERE
+            def constant(img):
+                return DeepFace.analyze(img, actions=SAFE)
+
+            def other_module(img):
+                return DeepFace.analyze(img, actions=settings.PASTORAL_ACTIONS)  # HERE
+
+            def variable(img, actions):
+                return DeepFace.analyze(img, actions=actions)  # HERE
 
             def emotions(img):
                 return FER().top_emotion(img)  # HERE
         """,
+        "hr/settings.py": """
+            PASTORAL_ACTIONS = ("emotion",)
+        """,
     }
+    files["hr/employee_mood.py"] = files["hr/employee_mood.py"].replace("from fer import FER", "from fer import FER\n            from hr import settings")
     found = findings(tmp_path, files, "BIO007")
     assert at(found) == marked(files)
     by_line = {f.span.line: f for f in found}
-    default, race, variable, fer = (by_line[line] for line in sorted(by_line))
+    default, race, other_module, variable, fer = (by_line[line] for line in sorted(by_line))
+    # a named constant, here or in another module, is read like the literal it is bound to
+    assert other_module.confidence == Confidence.HIGH and other_module.properties["attributes"] == ["emotion"]
     assert default.confidence == Confidence.HIGH and "not given" in default.message
     assert set(default.properties["attributes"]) == {"emotion", "race"}
     assert race.properties["attributes"] == ["race"] and "eu-ai-act:art-5-1-g" in race.references

@@ -10,7 +10,7 @@ from collections import deque
 from typing import Iterable
 
 from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow
-from bioaudit.engine.flow import HIGH, LOW, WRITTEN, Events, FunctionAnalyzer, Summary, _dotted, _last_name, is_dependency_call
+from bioaudit.engine.flow import HIGH, LOW, WRITTEN, Events, FunctionAnalyzer, Summary, _dotted, _last_name, _literal, is_dependency_call
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex, walk_own
 from bioaudit.engine.knowledge import Knowledge
 from bioaudit.engine.values import EMPTY, Val, bounded, join, without_params
@@ -230,7 +230,9 @@ class Analysis:
         old = self.summaries.get(key)
         self.summaries[key] = summary
         if old is None or old.key() != summary.key():
-            for caller in self._callers.get(key, ()):
+            # sorted: the worklist order decides which of several equal traces is kept,
+            # and set order changes with the interpreter's hash seed
+            for caller in sorted(self._callers.get(key, ())):
                 self._enqueue(caller)
             if info.nested:
                 for child in info.nested.values():
@@ -272,7 +274,7 @@ class Analysis:
         new = value if old is None else join(old, value)
         if old is None or new != old:
             self.state[key] = new
-            for reader in self._readers.get(key, ()):
+            for reader in sorted(self._readers.get(key, ())):
                 if reader != analyzer.f.key or old is not None:
                     self._enqueue(reader)
 
@@ -280,7 +282,7 @@ class Analysis:
         """Make `writer`'s contribution to shared state exactly what its latest analysis
         wrote; state it no longer writes is withdrawn and its readers re-analysed."""
         before = self._written.get(writer, set())
-        for key in before | set(writes):
+        for key in sorted(before | set(writes), key=repr):
             contrib = self.contributions.setdefault(key, {})
             previous = contrib.get(writer)
             current = writes.get(key)
@@ -307,12 +309,12 @@ class Analysis:
         if merged is None:
             if old is not None:
                 del self.state[key]
-                for reader in self._readers.get(key, ()):
+                for reader in sorted(self._readers.get(key, ())):
                     self._enqueue(reader)
             return
         if old is None or merged != old:
             self.state[key] = merged
-            for reader in self._readers.get(key, ()):
+            for reader in sorted(self._readers.get(key, ())):
                 self._enqueue(reader)
 
     def record_remote_sink(self, sink_id: str, value: Val, trace: tuple, conf: int, analyzer: FunctionAnalyzer, details: dict | None = None) -> None:
@@ -356,9 +358,12 @@ class Analysis:
             if sub is not None:
                 return Val(types=frozenset({f"mod:{sub}"}))
             return EMPTY
+        # `from pkg import mod` where `pkg` is a namespace package (no `__init__.py`)
+        sub = self.index.resolve_import(module, f"{modname}.{name}" if modname else name, level)
+        if sub is not None:
+            return Val(types=frozenset({f"mod:{sub}"}))
         if level:
-            sub = self.index.resolve_import(module, f"{modname}.{name}" if modname else name, level)
-            return Val(types=frozenset({f"mod:{sub}"})) if sub else EMPTY
+            return EMPTY
         return Val(types=frozenset({f"ext:{self.knowledge.canonical(f'{modname}.{name}')}"}))
 
     def module_attribute(self, module_key: str, attr: str, analyzer: FunctionAnalyzer) -> Val:
@@ -879,6 +884,46 @@ class Analysis:
             if t.startswith("mod:"):
                 return t[4:]
         return None
+
+    def module_literal(self, module: ModuleInfo, name: str, depth: int = 0):
+        """The literal a module-level name is bound to once (`ACTIONS = ("emotion",)`,
+        `A, B = 7, 30`), also through `from .config import ACTIONS`; None when the name is
+        bound more than once or inside a block, a function assigns it (`global`), or its
+        value is not a literal. For API arguments given as a named constant."""
+        cache = self.__dict__.setdefault("_module_literals", {})
+        key = (module.key, name)
+        if key in cache:
+            return cache[key]
+        cache[key] = None  # import cycles
+        found = None
+        bindings = 0
+        for stmt in module.tree.body:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id == name:
+                        bindings += 1
+                        found = _literal(stmt.value) if stmt.value is not None else None
+                    elif isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple) and len(target.elts) == len(stmt.value.elts):
+                        for element, value in zip(target.elts, stmt.value.elts):
+                            if isinstance(element, ast.Name) and element.id == name:
+                                bindings += 1
+                                found = _literal(value)
+                    elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                        bindings += 2  # bound by unpacking we do not follow
+            elif isinstance(stmt, ast.ImportFrom) and depth < 4:
+                for alias in stmt.names:
+                    if (alias.asname or alias.name) == name:
+                        bindings += 1
+                        source = self.index.resolve_import(module, stmt.module or "", stmt.level)
+                        found = self.module_literal(self.index.modules[source], alias.name, depth + 1) if source in self.index.modules else None
+            elif not isinstance(stmt, (ast.Expr, ast.Import, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(stmt)):
+                    bindings += 2  # bound inside `if`/`try`/`for`: which value holds is not known
+        if bindings != 1 or name in self.assigned_by_functions(module):
+            found = None
+        cache[key] = found
+        return found
 
     def _request_hooks(self) -> list[tuple[str, str, bool]]:
         """Flask `before_request` hooks that enforce consent, and aiohttp/Starlette

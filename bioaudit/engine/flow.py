@@ -2171,15 +2171,29 @@ class FunctionAnalyzer:
                 self.a.write_state(("store", details["store"]), image.with_step(trace[-1]), self)
             self.a.record_remote_sink(sink_id, image, trace, MEDIUM, self)
 
+    def _literal_of(self, node: ast.expr):
+        """A literal argument, or the module-level constant a name (`ACTIONS`) or a project
+        module's attribute (`cfg.ACTIONS`) is bound to."""
+        lit = _literal(node)
+        if lit is not None:
+            return lit
+        if isinstance(node, ast.Name) and node.id not in self._locals():
+            return self.a.module_literal(self.module, node.id)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id not in self._locals():
+            source = self.a._imported_module(self.module, node.value.id)
+            if source in self.a.index.modules:
+                return self.a.module_literal(self.a.index.modules[source], node.attr)
+        return None
+
     def _literal_arguments(self, call: "_Call") -> dict:
         out = {}
         for i, a in enumerate(call.node.args):
-            lit = _literal(a)
+            lit = self._literal_of(a)
             if lit is not None:
                 out[str(i)] = lit
         for kw in call.node.keywords:
             if kw.arg:
-                lit = _literal(kw.value)
+                lit = self._literal_of(kw.value)
                 if lit is not None:
                     out[kw.arg] = lit
                 else:
@@ -2200,12 +2214,12 @@ class FunctionAnalyzer:
         if index is not None and index < len(call.args):
             value = call.args[index].const
             if value is None:
-                value = _literal(call.node.args[index])
+                value = self._literal_of(call.node.args[index])
         keyword = when.get("keyword")
         if value is None and keyword and keyword in call.kwargs:
             value = call.kwargs[keyword].const
             if value is None:
-                value = next((_literal(kw.value) for kw in call.node.keywords if kw.arg == keyword), None)
+                value = next((self._literal_of(kw.value) for kw in call.node.keywords if kw.arg == keyword), None)
         if value is None:
             return False
         if "equals" in when:
