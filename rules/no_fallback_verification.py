@@ -10,7 +10,7 @@ class NoFallbackVerification(Rule):
     ## What it does
     Flags each face verification or identification call whose result decides an
     outcome (it gates a login, a session or token, a door or lock, attendance, an
-    identity approval) when the project offers no non-face way to reach the same end:
+    identity approval, a payment) when the project offers no non-face way to reach the same end:
     no password, OTP, PIN, card or document check that gates the same kind of action
     anywhere in the project, and no fallback declared in config. A similarity or distance
     computed by hand between two face templates (`np.dot(known, probe)`,
@@ -19,7 +19,9 @@ class NoFallbackVerification(Rule):
     too, also inside a project helper (`cosine_similarity(a, b)`, `def sim(a, b): return
     a @ b`) when a call passes it templates. Face calls in one function that gate the same
     action (`compare_faces` and `face_distance` on one probe, a detector's guess confirmed
-    by a recogniser) are one finding, at the first of them, naming the others.
+    by a recogniser) are one finding, at the first of them, naming the others. A helper
+    that raises (or returns early) unless the face matches gates what its caller does
+    after calling it, as if the caller had made the decision.
 
     A second factor that still requires the face (`password_ok and face_ok`) is not a
     fallback; an alternative (`password_ok or face_ok`, an `else` branch, another
@@ -39,7 +41,7 @@ class NoFallbackVerification(Rule):
       in another service.
 
     ## Known limitations
-    Ends are matched by kind (login, access, attendance, identity), not by the exact
+    Ends are matched by kind (login, access, attendance, identity, payment), not by the exact
     resource; a password login to an admin page counts as a login fallback. A stored
     template on the other side is recognised by its name (`face_encoding`, `embeddings`).
     Where a test compares a score with a number (`if dist < 0.6: ... else: ...`) bioaudit

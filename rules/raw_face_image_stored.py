@@ -86,10 +86,13 @@ class RawFaceImageStored(Rule):
             functions = {(flow.site.path, flow.site.function)}
             modules = {flow.site.path}
             for step in flow.steps:
-                modules.add(step.path)
                 call = by_location.get((step.path, step.line))
                 if call is not None:
                     functions.add((call.site.path, call.site.function))
+                else:
+                    # a helper module the picture only went through to a face API (a
+                    # verify) is not where templates are made from it
+                    modules.add(step.path)
             near = [c for c in templates if (c.site.path, c.site.function) in functions]
             if near:
                 template = min(near, key=lambda c: (c.site.path != flow.site.path, c.site.path, c.site.line))

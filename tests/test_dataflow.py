@@ -514,6 +514,43 @@ def test_where_a_stored_picture_is_is_not_the_picture(tmp_path):
     assert lines(tmp_path, files, "BIO003") == marked(files)
 
 
+def test_a_helper_reading_one_attribute_of_a_face_gets_that_attribute(tmp_path):
+    """`def log_box(face): log.info(face.bbox)` given an insightface face logs the box, not
+    the embedding and landmarks the face also has; a record built from `face.bbox` and
+    `face.normed_embedding` keeps each in its own field."""
+    files = {
+        "m.py": """
+            import logging
+            from insightface.app import FaceAnalysis
+
+            log = logging.getLogger(__name__)
+            app = FaceAnalysis()
+
+            def log_landmarks(face):
+                log.info("kps %s", face.kps)  # HERE
+
+            def log_box(face):
+                log.info("box %s", face.bbox)
+
+            def to_row(face):
+                return {"embedding": face.normed_embedding.tolist(), "box": face.bbox.tolist()}
+
+            def run(img, consent):
+                if not consent:
+                    return
+                for face in app.get(img):
+                    log_landmarks(face)
+                    log_box(face)
+                    row = to_row(face)
+                    log.info("box %s", row["box"])
+                    log.info("embedding %s", row["embedding"])  # HERE
+        """,
+    }
+    found = sorted((f for f in run(tmp_path, files).findings if f.rule_id == "BIO003"), key=lambda f: f.span.line)
+    assert {(f.path, f.span.line) for f in found} == marked(files)
+    assert [f.message.split(" written")[0] for f in found] == ["landmarks", "templates"]
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

@@ -51,6 +51,37 @@ KWARGS_SPLAT = KEYWORD_PARAM - 1
 def keyword_param(key: str) -> int:
     # a stable hash (summaries are cached across runs); two keys sharing a slot only join
     return KEYWORD_PARAM + zlib.crc32(key.encode("utf-8", "surrogatepass")) % 400
+
+
+# An attribute of a parameter (`face.bbox` in `def draw(face)`) is a parameter of its own,
+# with a negative index that spells out (parameter, attribute name): a caller passing an
+# insightface face gives the helper its `bbox` there, not every attribute the face has.
+_ATTRIBUTE_PARAMS = 64  # parameters 0..63 can have their attributes followed
+
+
+def attribute_param(index: int, attr: str) -> int | None:
+    raw = attr.encode("utf-8", "surrogatepass")
+    if not 0 <= index < _ATTRIBUTE_PARAMS or not raw or len(raw) > 48:
+        return None
+    return -(1 + index + _ATTRIBUTE_PARAMS * int.from_bytes(raw, "big"))
+
+
+def _holder_param(param: int) -> int:
+    """The parameter whose attribute `param` is (itself for a plain parameter)."""
+    decoded = param_of_attribute(param)
+    return decoded[0] if decoded is not None else param
+
+
+def param_of_attribute(param: int) -> tuple[int, str] | None:
+    """(parameter, attribute) an `attribute_param` index stands for; None for others."""
+    if param >= 0:
+        return None
+    n = -param - 1
+    code = n // _ATTRIBUTE_PARAMS
+    try:
+        return n % _ATTRIBUTE_PARAMS, code.to_bytes((code.bit_length() + 7) // 8, "big").decode("utf-8", "surrogatepass")
+    except (UnicodeDecodeError, OverflowError):
+        return None
 # keys under which a store known only by its name may keep the templates themselves
 _DATA_KEYS = re.compile(r"(?i)(^|_)(data|vectors?|values|feats?|features?|embs?|encs?|encodings?|embeddings?|descriptors?|templates?|faces?)($|_)")
 _ONE_ITEM_INSERTS = frozenset({"append", "appendleft", "add", "insert", "put", "put_nowait", "push"})
@@ -149,13 +180,16 @@ class Summary:
     # some path exits where consent is missing and goes on where it holds (a middleware
     # that checks consent for some requests)
     checks_consent: bool = False
+    # decisions every normal return depends on (`if dist > t: raise` before returning): the
+    # caller goes on only under them, as if it had made the decision itself
+    exit_gates: frozenset = frozenset()
 
     def key(self) -> tuple:
         return (
             self.ret, frozenset(self.param_sinks), self.param_state, self.enforces_consent,
             self.always_exits, self.actions, self.wrapped_calls, self.image_params,
             self.path_params, self.written_params, self.key_params, self.checks_consent,
-            self.image_param_steps,
+            self.image_param_steps, self.exit_gates,
         )
 
 
@@ -216,6 +250,7 @@ class FunctionAnalyzer:
         self.events = Events()
         self.ret = EMPTY
         self.exit_consents: list[bool] = []
+        self.exit_gates: list = []  # the path's gates at each normal exit
         self.normal_exits = 0
         self.reads: set = set()  # state keys and summaries read (dependencies)
         self.globals_declared: set[str] = set()
@@ -250,6 +285,7 @@ class FunctionAnalyzer:
         self.final_env = st.env
         if not st.dead:
             self.exit_consents.append(st.consented)
+            self.exit_gates.append(st.gates)
             self.normal_exits += 1
         s = self.summary
         s.ret = bounded(self.ret)
@@ -265,6 +301,8 @@ class FunctionAnalyzer:
         s.written_params = frozenset(self.written_params)
         s.key_params = frozenset(self.key_params)
         s.checks_consent = self.checks_consent or s.enforces_consent
+        if self.exit_gates and all(self.exit_gates) and not self.is_module:
+            s.exit_gates = gates_or_all(self.exit_gates)
         return s, self.events
 
     def _entry_env(self) -> dict:
@@ -443,6 +481,7 @@ class FunctionAnalyzer:
             value = self.expr(node.value, st)
             self.ret = join(self.ret, value.replace(gates=gates_and(value.gates, st.gates)) if st.gates else value)
         self.exit_consents.append(st.consented)
+        self.exit_gates.append(st.gates)
         self.normal_exits += 1
         st.dead = True
         return st
@@ -1065,6 +1104,9 @@ class FunctionAnalyzer:
                     # a level of an API result the item fields apply below
                     # (`results.detections[0].location_data.relative_bounding_box`)
                     data = base.data_only()
+                elif len(base.params) == 1 and not (base.kinds or base.sealed or base.sealed_params) and (index := attribute_param(next(iter(base.params)), attr)) is not None:
+                    # `face.bbox` of a parameter: what callers pass there has it
+                    data = base.data_only().replace(fields=(), params=frozenset({index}))
                 else:
                     # an attribute never assigned facial data holds what the whole object
                     # holds, not what its other attributes hold (`case.pk`)
@@ -1482,14 +1524,19 @@ class FunctionAnalyzer:
             nodes = self._arg_nodes(info, call, bound)
             where = f"`{info.display.rsplit('.', 1)[-1]}()`, which gives it to a face API"
             for index in sorted(summary.path_params):
-                if index in argvals:
-                    self._read_as_face_image(argvals[index], call.node, where)
-                    # a path this function was given, passed on to be read as a face image
-                    self.path_params.update(p for p in argvals[index].params if p < TEXT_PARAM)
-                if isinstance(nodes.get(index), ast.Name) and nodes[index].id in st.env:
-                    name = nodes[index].id
+                # `case.selfie.path` read in the helper: the object passed holds the file too
+                holder = _holder_param(index)
+                inner = dict(summary.image_param_steps).get(index)
+                for i in dict.fromkeys((index, holder)):
+                    if i in argvals:
+                        self._read_as_face_image(argvals[i], call.node, where, inner=(inner,) if inner else ())
+                        # a path this function was given, passed on to be read as a face image
+                        self.path_params.update(p for p in argvals[i].params if p < TEXT_PARAM)
+                if isinstance(nodes.get(holder), ast.Name) and nodes[holder].id in st.env:
+                    name = nodes[holder].id
                     self._tag(name, FACE_FILE, st.env[name], st)
             for index, sink_id in sorted(summary.written_params):
+                index = _holder_param(index)
                 if isinstance(nodes.get(index), ast.Name):
                     name = nodes[index].id
                     self._tag(name, WROTE + sink_id, st.env.get(name, argvals.get(index, EMPTY)), st)
@@ -1503,6 +1550,8 @@ class FunctionAnalyzer:
         if summary.always_exits:
             st.dead = True
         match = _asked_once(functools.partial(self._match_at_call, info, call, bound, argvals))
+        if summary.exit_gates and not st.dead:
+            st.gates = gates_and(st.gates, _subst_gates(summary.exit_gates, argvals, match))
         for end, gates in summary.actions:
             self.action(call.node, frozenset({end}), st, extra_gates=_subst_gates(gates, argvals, match))
         named = self.k.action_ends(info.qualname.rsplit(".", 1)[-1])
@@ -1535,12 +1584,17 @@ class FunctionAnalyzer:
             # (`def match(ids, gallery_matrix, probe)`)
             names = [p.lstrip("*") for p in info.params]
             if all(
-                "template" in a.all_kinds() or _named_like_template(nodes.get(i)) or (i < len(names) and TEMPLATE_NAMES.search(names[i]))
+                "template" in a.all_kinds() or _named_like_template(nodes.get(i)) or (0 <= i < len(names) and TEMPLATE_NAMES.search(names[i]))
                 for i, a in zip(indices, args)
             ):
                 label = f"M:{self.label(call.node)}"
                 self.events.decisions[label] = (self.site(call.node), f"{info.display.rsplit('.', 1)[-1]}()")
                 return label
+            # a traced template against this function's parameters (`similarity(probe,
+            # reference)`): a match where callers pass templates for those
+            others = [a.all_params() for a in args if "template" not in a.all_kinds()]
+            if all(others):
+                return f"Q:{','.join(str(min(p)) for p in others)}|{how}"
             return None
         if all(a.all_params() for a in args):
             return f"Q:{','.join(str(min(a.all_params())) for a in args)}|{how}"
@@ -1555,6 +1609,7 @@ class FunctionAnalyzer:
         """What each of the callee's parameters holds at this call (the receiver for a bound
         method's first; `*args`/`**kwargs` parameters join what they collect)."""
         out = _ArgValues({0: call.receiver} if bound and info.params else {})
+        out.analyzer = self
         for index, _, value, single in _arg_slots(info, call, bound):
             out[index] = value if single else join(out.get(index, EMPTY), value)
         if info.params and info.params[-1].startswith("**"):
@@ -1982,8 +2037,11 @@ class FunctionAnalyzer:
         value = self.memo.get(id(arg), EMPTY)
         # Face APIs also take file paths and URLs: a path is not a face image.
         if value.const is not None or _PATHLIKE.search(_last_name(arg)) or "inst:pathlib.Path" in value.types:
-            self._read_as_face_image(value, arg, where, held=False)
-            self.path_params.update(p for p in value.params if p < TEXT_PARAM)
+            self._read_as_face_image(value, arg, where, held=False, inner=inner)
+            for p in value.params:
+                if p < TEXT_PARAM:
+                    self.path_params.add(p)
+                    self.image_param_steps.setdefault(p, inner[-1] if inner else step)
             return
         self._read_as_face_image(value, arg, where)
         for p in value.params:
@@ -2145,7 +2203,7 @@ class FunctionAnalyzer:
         if tag not in current.types:
             st.env[name] = current.replace(types=current.types | {tag})
 
-    def _read_as_face_image(self, value: Val, node: ast.AST, where: str, held: bool = True) -> None:
+    def _read_as_face_image(self, value: Val, node: ast.AST, where: str, held: bool = True, inner: tuple = ()) -> None:
         """A face API reads `value` as its image: the files written at that path (as
         `_file_written` remembered) hold a face image, and so did every sink the value
         itself reached before (`_remember_sent`; `held=False` for a path, whose own
@@ -2163,10 +2221,10 @@ class FunctionAnalyzer:
             site, sink, _, details = hit
             if t.startswith(WROTE):
                 image = source("face-image", self.step(node, f"the file is read as a face image by {where}"), MEDIUM)
-                trace = (*image.trace, site.step(f"the face image was written to the file by `{sink}`"))
+                trace = (*image.trace, *inner, site.step(f"the face image was written to the file by `{sink}`"))
             else:
                 image = source("face-image", self.step(node, f"the same data is given to {where} as a face image"), MEDIUM)
-                trace = (*image.trace, site.step(f"it reached `{sink}` before"))
+                trace = (*image.trace, *inner, site.step(f"it reached `{sink}` before"))
             if details.get("store"):
                 self.a.write_state(("store", details["store"]), image.with_step(trace[-1]), self)
             self.a.record_remote_sink(sink_id, image, trace, MEDIUM, self)
@@ -2600,9 +2658,16 @@ class _ArgValues(dict):
     argument i where the callee knows it is text (see `_narrow`), built only when a
     summary asks for it."""
 
-    __slots__ = ()
+    __slots__ = ("analyzer",)
 
     def __missing__(self, index: int) -> Val:
+        if index < 0:
+            # an attribute of an argument (see `attribute_param`)
+            decoded = param_of_attribute(index)
+            if decoded is not None and decoded[0] in self:
+                value = self[index] = self.analyzer.attribute(self[decoded[0]], decoded[1], None)
+                return value
+            raise KeyError(index)
         if index >= TEXT_PARAM and dict.__contains__(self, index - TEXT_PARAM):
             value = self[index] = _as_text(dict.__getitem__(self, index - TEXT_PARAM))
             return value
@@ -2615,6 +2680,9 @@ class _ArgValues(dict):
             return True
         if not isinstance(index, int):
             return False
+        if index < 0:
+            decoded = param_of_attribute(index)
+            return decoded is not None and decoded[0] in self
         return (index >= TEXT_PARAM and dict.__contains__(self, index - TEXT_PARAM)) or (KEYWORD_PARAM <= index < TEXT_PARAM and dict.__contains__(self, KWARGS_SPLAT))
 
     def get(self, index: int, default: Val | None = None) -> Val | None:  # type: ignore[override]
@@ -2714,7 +2782,7 @@ def _as_text(value: Val) -> Val:
     if "face-image" not in value.all_kinds() and not any(p < TEXT_PARAM for p in value.all_params()):
         return value
     fields = tuple((key, _as_text(sub)) for key, sub in value.fields)
-    params = frozenset(p + TEXT_PARAM if p < TEXT_PARAM else p for p in value.params)
+    params = frozenset(p + TEXT_PARAM if 0 <= p < TEXT_PARAM else p for p in value.params)
     return value.replace(kinds=value.kinds - {"face-image"}, params=params, fields=fields)
 
 
