@@ -41,8 +41,10 @@ class PlaintextTransmission(Rule):
     A URL built at run time from configuration (`f"{settings.MATCHER_URL}/v1"`) has an
     unknown scheme and is not reported. TLS terminated by a proxy on the same host, a
     socket of family `AF_UNIX`, and MQTT clients configured for TLS in code bioaudit
-    cannot follow are reported at medium confidence at most. `verify` set from a variable,
-    `session.verify = False` and `urllib.request.Request` objects are not followed; an
+    cannot follow are reported at medium confidence at most. `verify` is followed when it is
+    `False` or may be (`verify=ca_bundle or False`, also on the client or session the
+    data is sent through, and `session.verify = False`), not when it comes from a
+    variable; `urllib.request.Request` objects are not followed; an
     unverified context is only seen when it is created on the sending line.
     """
 

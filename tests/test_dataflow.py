@@ -2,7 +2,7 @@
 modules (BIO003 and BIO004), and the confidence each finding carries."""
 from __future__ import annotations
 
-from analysis_helpers import lines, marked, run
+from analysis_helpers import found, lines, marked, run
 
 from bioaudit.config import Config
 from bioaudit.model import Confidence
@@ -549,6 +549,63 @@ def test_a_helper_reading_one_attribute_of_a_face_gets_that_attribute(tmp_path):
     found = sorted((f for f in run(tmp_path, files).findings if f.rule_id == "BIO003"), key=lambda f: f.span.line)
     assert {(f.path, f.span.line) for f in found} == marked(files)
     assert [f.message.split(" written")[0] for f in found] == ["landmarks", "templates"]
+
+
+def test_flask_g_connection_rows_by_column_and_table_driven_retention(tmp_path):
+    """`g.db = sqlite3.connect(...)` in one function is the connection `get_db()` returns to
+    others; rows selected by column keep their columns (`r["id"]` is not the template
+    stored in `probe`); a `DELETE FROM` statement kept in a table of retention rules and
+    run in a loop deletes from that table; `session.verify = False` turns certificate
+    checks off for what the session sends."""
+    files = {
+        "app/__init__.py": "",
+        "app/storage.py": """
+            import sqlite3
+            import numpy as np
+            from flask import g
+
+            def get_db():
+                if "db" not in g:
+                    g.db = sqlite3.connect("attendance.db")
+                return g.db
+
+            def save_unmatched(kiosk_id, probe):
+                db = get_db()
+                db.execute("INSERT INTO unmatched (kiosk_id, probe) VALUES (?, ?)", (kiosk_id, np.asarray(probe).tobytes()))  # BIO004
+                db.commit()
+        """,
+        "app/kiosk.py": """
+            import face_recognition as fr
+            from . import storage
+
+            def checkin(img, consent):
+                if consent:
+                    storage.save_unmatched("k1", fr.face_encodings(img)[0])
+        """,
+        "app/nightly.py": """
+            import base64
+            import requests
+            from . import storage
+
+            RETENTION = [("unmatched", "DELETE FROM unmatched WHERE seen_at < ?", 7)]
+
+            def push(db):
+                rows = db.execute("SELECT id, probe FROM unmatched").fetchall()
+                batch = [{"probe": base64.b64encode(r["probe"]).decode("ascii")} for r in rows]
+                session = requests.Session()
+                session.verify = False
+                session.post("https://district.example.org/faces", json=batch)  # BIO005
+                db.executemany("UPDATE unmatched SET synced = 1 WHERE id = ?", [(r["id"],) for r in rows])
+
+            def nightly():
+                db = storage.get_db()
+                push(db)
+                for name, sql, days in RETENTION:
+                    db.execute(sql, (days,))
+        """,
+    }
+    expected = {(path, line, rule) for rule in ("BIO004", "BIO005") for path, line in marked(files, f"# {rule}")}
+    assert found(tmp_path, files) == expected
 
 
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):

@@ -71,6 +71,16 @@ PLAIN = {
             tls = mqtt.Client()
             tls.tls_set(ca_certs="ca.pem")
             tls.publish("t", enc_of(img).tobytes())
+
+        def sync(img, settings):
+            import httpx
+            client = httpx.Client(verify=settings.ca_bundle or False)
+            client.post("https://hq.example.com/sync", json={"e": enc_of(img).tolist()})  # HERE
+            checked = httpx.Client(verify=settings.ca_bundle)
+            checked.post("https://hq.example.com/sync", json={"e": enc_of(img).tolist()})
+            session = requests.Session()
+            session.verify = False
+            session.post("https://hq.example.com/sync", json={"e": enc_of(img).tolist()})  # HERE
     """,
 }
 

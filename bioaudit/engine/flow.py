@@ -111,6 +111,8 @@ LITERAL = "literal:"
 # be, on some path): what is written of it is not a face image (see `assign`)
 ANONYMISED = "anonymised"
 # type tags that mark a value without saying what object it is
+# DB-API fetches: method -> whether it returns one row (else a list of rows)
+_ROW_FETCHES = {"fetchall": False, "fetchmany": False, "fetchone": True}
 _MARKER_TAGS = (WROTE, HELD, FACE_FILE, FILE_FIELD, LITERAL, ANONYMISED, "tls:")
 # keys of an image argument that say where a stored picture is (Rekognition's `S3Object`)
 _IMAGE_LOCATION_KEYS = frozenset({"S3Object", "Bucket", "bucket", "source", "gcsImageUri", "imageUri"})
@@ -774,6 +776,10 @@ class FunctionAnalyzer:
         elif isinstance(target, ast.Attribute):
             base = self._with_user_model(self.expr(target.value, st))
             self._store_attribute(target, base, value, st)
+            if target.attr == "verify" and _may_be_false(value_node) and isinstance(target.value, ast.Name) and target.value.id in st.env:
+                # `session.verify = False`: what the session sends goes unverified
+                name = target.value.id
+                st.env[name] = st.env[name].replace(types=st.env[name].types | {TLS_OFF})
             if isinstance(value_node, ast.Constant) and value_node.value is None:
                 # `user.face_encoding = None` (then committed) deletes what the field held
                 tables = frozenset(f"table:{self.a.index.classes[t[6:]].qualname}" for t in base.types
@@ -859,6 +865,10 @@ class FunctionAnalyzer:
                     self._orm_field_write(target, cls, {attr: value}, st)
             elif t.startswith("mod:"):
                 self.a.write_state(("global", t[4:], attr), value, self)
+            elif t.startswith("ext:"):
+                # an attribute of a library's module-level object (`flask.g.db = conn`):
+                # shared by every function that reads it back
+                self.a.write_state(("field", t, attr), value, self)
         if isinstance(target.value, ast.Name) and target.value.id in st.env:
             holder = st.env[target.value.id]
             st.env[target.value.id] = with_field(holder, attr, value, strong=True)
@@ -1001,6 +1011,8 @@ class FunctionAnalyzer:
 
     def e_Constant(self, node: ast.Constant, st: State) -> Val:
         if isinstance(node.value, str):
+            if node.value[:40].lstrip()[:8].lower().startswith(("delete", "truncate", "drop")):
+                self._sql_deletion_text(node)
             # A literal naming consent (a key, a column, a query on a consent table)
             # makes what is read with it a consent predicate.
             return Val(const=node.value, consent=len(node.value) < 400 and self.k.consent_attributes.match(node.value))
@@ -1008,6 +1020,15 @@ class FunctionAnalyzer:
             # `KEY = b"..."` given to a cipher later, maybe through a function
             return Val(const=node.value.decode("latin-1"), types=self._literal_key(node, node.value))
         return EMPTY
+
+    def _sql_deletion_text(self, node: ast.Constant) -> None:
+        """A `DELETE FROM t ...` statement written in the code (also in a table of
+        retention rules run in a loop, `for sql in RULES: db.execute(sql)`): the project
+        deletes from `t`."""
+        sql = node.value
+        table = _sql_table(sql) if _SQL_DELETION.match(sql) else None
+        if table:
+            self.events.deletions[self.skey(node)] = (self.site(node), sql.strip().split("\n")[0][:80], frozenset({f"table:{table}"}))
 
     def e_Name(self, node: ast.Name, st: State) -> Val:
         name = node.id
@@ -1063,6 +1084,9 @@ class FunctionAnalyzer:
                 typed = self.k.attributes.get((name, attr))
                 if typed:
                     types.add(f"inst:{typed}")
+                state = self.a.read_state(("field", t, attr), self)
+                if state is not None:
+                    out = join(out, state)  # `flask.g.db`, set by another function
             elif kind == "inst":
                 typed = self.k.attributes.get((name, attr))
                 types.add(f"inst:{typed}" if typed else f"meth:{name}.{attr}")
@@ -1829,6 +1853,10 @@ class FunctionAnalyzer:
                 verify = call.kwargs.get("verify")
                 if verify is not None:
                     details["verify"] = _literal_keyword(call.node, "verify")
+                    if _may_be_false(next(kw.value for kw in call.node.keywords if kw.arg == "verify")):
+                        details["verify"] = False
+                elif TLS_OFF in call.receiver.types:
+                    details["verify"] = False  # a session or client made without verification
                 details["receiver_types"] = sorted(call.receiver.types)
             if "ex" in call.kwargs or "px" in call.kwargs or qualname.endswith(("setex", "psetex")):
                 details["ttl"] = True
@@ -1943,8 +1971,8 @@ class FunctionAnalyzer:
             region = self._region(spec, call)
             if region:
                 types = types | {f"region:{region}"}
-            if _literal_keyword(call.node, "verify") is False:
-                types = types | {TLS_OFF}  # `boto3.client("rekognition", verify=False)`
+            if _may_be_false(next((kw.value for kw in call.node.keywords if kw.arg == "verify"), None)):
+                types = types | {TLS_OFF}  # `boto3.client("rekognition", verify=False)`, `httpx.Client(verify=ca or False)`
             result = Val(types=types)
             if spec.keeps_taint:
                 result = join(result, combine([call.receiver, *call.args, *call.kwargs.values()]).data_only())
@@ -2329,7 +2357,7 @@ class FunctionAnalyzer:
         table = _sql_table(sql)
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
         label = f"{receiver_name}.{call.method}" if receiver_name else (call.method or "execute")
-        if re.match(r"(?i)^\s*(delete|truncate|drop)\b", sql):
+        if _SQL_DELETION.match(sql):
             self.events.deletions[self.skey(node)] = (self.site(node), sql.split("\n")[0][:80], frozenset({f"table:{table}"} if table else ()))
             return EMPTY
         if self.k.sql_write.match(sql):
@@ -2350,15 +2378,15 @@ class FunctionAnalyzer:
             stored = self.a.read_state(("store", f"table:{table}"), self)
             if stored is not None:
                 selected = _sql_selected_columns(sql)
+                step = self.step(node, f"read back from table `{table}`")
                 if stored.fields and selected is not None:
-                    picked = EMPTY
-                    for column in selected:
-                        fld = stored.field(column)
-                        if fld is not None:
-                            picked = join(picked, fld)
-                    stored = picked
-                if stored.tainted:
-                    read = join(read, _downgrade(stored.flattened()).with_step(self.step(node, f"read back from table `{table}`")))
+                    # rows of the selected columns: `row["probe"]` is that column, `row["id"]`
+                    # holds none of it
+                    row = {c: _downgrade(stored.field(c).flattened()).with_step(step) if stored.field(c) is not None else EMPTY for c in selected}
+                    if any(v.tainted for v in row.values()):
+                        read = join(read, bounded(Val(fields=((ROWS, Val(fields=tuple(sorted(row.items())))),))))
+                elif stored.tainted:
+                    read = join(read, _downgrade(stored.flattened()).with_step(step))
         if isinstance(receiver, ast.Name):
             st.env[receiver.id] = join(st.env.get(receiver.id, EMPTY), read)
         return read
@@ -2429,6 +2457,9 @@ class FunctionAnalyzer:
                     return reduced
             if method in k.clean_methods:
                 return combine([call.receiver.clean(), data.clean()])
+            if call.receiver.field(ROWS) is not None and method in _ROW_FETCHES:
+                # rows of a query keep their columns (`cur.fetchall()`, `.fetchone()`)
+                return _element(call.receiver) if _ROW_FETCHES[method] else call.receiver.data_only()
             if method == "items" and not call.args:
                 return _positions([EMPTY, call.receiver.flattened().data_only()])
             if method == "values" and not call.args:
@@ -2972,6 +3003,9 @@ def _sql_selected_columns(sql: str) -> list[str] | None:
     return columns
 
 
+_SQL_DELETION = re.compile(r"(?i)^\s*(delete|truncate|drop)\b")
+
+
 def _sql_table(sql: str) -> str | None:
     match = _SQL_TABLE.search(sql)
     return match.group(1).lower() if match else None
@@ -3078,6 +3112,18 @@ def _is_falsy_const(node: ast.expr) -> bool:
         if isinstance(value, str):
             return value.lower() in ("", "no", "false", "n", "0", "denied", "declined", "withdrawn", "revoked")
         return not value
+    return False
+
+
+def _may_be_false(node: ast.expr | None) -> bool:
+    """`False`, or an expression that is `False` when a setting is missing (`ca_bundle or
+    False`, `ca if ca else False`): certificate verification off on some configuration."""
+    if isinstance(node, ast.Constant):
+        return node.value is False
+    if isinstance(node, ast.BoolOp):
+        return _may_be_false(node.values[-1]) if isinstance(node.op, ast.Or) else any(_may_be_false(v) for v in node.values)
+    if isinstance(node, ast.IfExp):
+        return _may_be_false(node.body) or _may_be_false(node.orelse)
     return False
 
 
