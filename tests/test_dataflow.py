@@ -608,6 +608,62 @@ def test_flask_g_connection_rows_by_column_and_table_driven_retention(tmp_path):
     assert found(tmp_path, files) == expected
 
 
+def test_records_and_numbers_built_from_a_parameter_keep_what_callers_pass(tmp_path):
+    """A helper builds a record from a face it is given (`Probe(embedding=face.
+    normed_embedding, det_score=float(face.det_score))`) and returns it in a tuple with
+    the age: the caller's record holds the template in `embedding` and nothing in
+    `det_score`. `[float(x) for x in embedding]` stored by a helper is the template its
+    caller passes; a number made of the face's score is not facial data."""
+    files = {
+        "eng.py": """
+            from dataclasses import dataclass
+            from insightface.app import FaceAnalysis
+
+            @dataclass
+            class Probe:
+                embedding: object
+                det_score: float
+
+            class Engine:
+                def __init__(self):
+                    self._app = FaceAnalysis()
+
+                @staticmethod
+                def _to_probe(face):
+                    return Probe(embedding=face.normed_embedding, det_score=float(face.det_score))
+
+                def probe_with_age(self, img):
+                    face = self._app.get(img)[0]
+                    return self._to_probe(face), int(face.age)
+        """,
+        "outbox.py": """
+            import json
+
+            def enqueue(path, number, embedding, score):
+                with open(path, "w") as fh:
+                    json.dump({"n": number, "embedding": [float(x) for x in embedding]}, fh)  # HERE
+                with open(path + ".score", "w") as fh:
+                    json.dump({"n": number, "score": round(float(score), 3)}, fh)
+        """,
+        "api.py": """
+            import logging
+            from eng import Engine
+            from outbox import enqueue
+
+            log = logging.getLogger(__name__)
+
+            def enrol(img, consent):
+                if not consent:
+                    return
+                probe, age = Engine().probe_with_age(img)
+                log.info("embedding %s", probe.embedding)  # HERE
+                log.info("score %s age %s", probe.det_score, age)
+                enqueue("outbox.json", "n1", probe.embedding, probe.det_score)
+        """,
+    }
+    assert {(p, l) for p, l, r in found(tmp_path, files) if r in ("BIO003", "BIO004")} == marked(files)
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

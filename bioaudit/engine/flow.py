@@ -66,6 +66,21 @@ def attribute_param(index: int, attr: str) -> int | None:
     return -(1 + index + _ATTRIBUTE_PARAMS * int.from_bytes(raw, "big"))
 
 
+# parameter index offset for "parameter i converted to a number" (see `_as_number`);
+# an attribute parameter's number is the attribute named with a leading NUMBER_MARK
+NUMBER_PARAM = 1_000_000
+NUMBER_MARK = "#"
+
+
+def number_param(param: int) -> int | None:
+    if 0 <= param < TEXT_PARAM:
+        return NUMBER_PARAM + param
+    decoded = param_of_attribute(param)
+    if decoded is not None and not decoded[1].startswith(NUMBER_MARK):
+        return attribute_param(decoded[0], NUMBER_MARK + decoded[1])
+    return param if param >= NUMBER_PARAM or decoded is not None else None
+
+
 def _holder_param(param: int) -> int:
     """The parameter whose attribute `param` is (itself for a plain parameter)."""
     decoded = param_of_attribute(param)
@@ -1286,8 +1301,9 @@ class FunctionAnalyzer:
             out = join(out, v.data_only())  # elements keep their shape: records in a list
         out = bounded(out)
         if isinstance(node, ast.Tuple) and 1 < len(values) <= 8 and not any(isinstance(e, ast.Starred) for e in node.elts):
-            # A tuple keeps its positions: `(enc, name)[1]` is the name, not the template.
-            positions = tuple(sorted((str(i), v.data_only()) for i, v in enumerate(values)))
+            # A tuple keeps its positions: `(enc, name)[1]` is the name, not the template;
+            # and what each position is (`probe, age = engine.probe_with_age(img)`)
+            positions = tuple(sorted((str(i), v.data_only().replace(types=v.types) if v.types else v.data_only()) for i, v in enumerate(values)))
             out = bounded(Val(fields=positions, gates=out.gates, consent=out.consent))
         return out
 
@@ -1680,9 +1696,11 @@ class FunctionAnalyzer:
             nodes = {**dict(zip(fields, call.node.args)), **{kw.arg: kw.value for kw in call.node.keywords if kw.arg}}
             given = [*zip(fields, call.args), *((name, v) for name, v in call.kwargs.items() if name in fields)]
             for name, value in given:
-                if value.params and not isinstance(nodes.get(name), ast.Name):
-                    # a part of a parameter (`ref.visitor_name`): callers would write their
-                    # whole argument here, not that part; keep only what is known here
+                if value.params and not isinstance(nodes.get(name), ast.Name) and not all(p < 0 or p >= NUMBER_PARAM for p in value.all_params()):
+                    # a part of a parameter the analysis does not follow (`ref.items[0]`):
+                    # callers would write their whole argument here, not that part; keep
+                    # only what is known here (an attribute, `face.normed_embedding`, and
+                    # a number made of a parameter are followed: see `attribute_param`)
                     value = without_params(value)
                 if value is not EMPTY:
                     self.a.write_state(("field", cls.key, name), value, self)
@@ -1917,7 +1935,7 @@ class FunctionAnalyzer:
         if qualname == "builtins.map" and len(call.node.args) == 2 and _dotted(call.node.args[0]) in _NUMERIC_BUILTINS:
             # `map(int, row[:8])` converts each item as `int(item)` would
             data = call.args[1]
-            return data.clean() if "template" not in data.all_kinds() else data.data_only()
+            return _as_number(data.flattened()) if "template" not in data.all_kinds() else data.data_only()
         if qualname == "asyncio.gather" and call.args:
             return _positions(list(call.args))  # `a, b = await asyncio.gather(f(), g())`
         if qualname == "builtins.zip" and call.args:
@@ -1926,7 +1944,7 @@ class FunctionAnalyzer:
             data = combine([*call.args, *call.kwargs.values()])
             if qualname == "builtins.str" and call.args:
                 data = _with_writes(data, call.args[0])  # `str(dest)` names the file written at `dest`
-            return data.clean() if qualname[9:] in _NUMERIC_BUILTINS and not (data.kinds & {"template"}) else data
+            return _as_number(data) if qualname[9:] in _NUMERIC_BUILTINS and not (data.kinds & {"template"}) else data
         if k.deletions.match(qualname) or (call.method and k.deletion_methods.match(call.method)):
             self._deletion(call, qualname, st)
         if qualname in k.key_sources:
@@ -2693,12 +2711,17 @@ class _ArgValues(dict):
 
     def __missing__(self, index: int) -> Val:
         if index < 0:
-            # an attribute of an argument (see `attribute_param`)
+            # an attribute of an argument (see `attribute_param`), maybe as a number
             decoded = param_of_attribute(index)
             if decoded is not None and decoded[0] in self:
-                value = self[index] = self.analyzer.attribute(self[decoded[0]], decoded[1], None)
+                attr = decoded[1]
+                value = self.analyzer.attribute(self[decoded[0]], attr.lstrip(NUMBER_MARK), None)
+                value = self[index] = _number_of(value) if attr.startswith(NUMBER_MARK) else value
                 return value
             raise KeyError(index)
+        if index >= NUMBER_PARAM and (index - NUMBER_PARAM) in self:
+            value = self[index] = _number_of(self[index - NUMBER_PARAM])
+            return value
         if index >= TEXT_PARAM and dict.__contains__(self, index - TEXT_PARAM):
             value = self[index] = _as_text(dict.__getitem__(self, index - TEXT_PARAM))
             return value
@@ -2714,6 +2737,8 @@ class _ArgValues(dict):
         if index < 0:
             decoded = param_of_attribute(index)
             return decoded is not None and decoded[0] in self
+        if index >= NUMBER_PARAM:
+            return (index - NUMBER_PARAM) in self
         return (index >= TEXT_PARAM and dict.__contains__(self, index - TEXT_PARAM)) or (KEYWORD_PARAM <= index < TEXT_PARAM and dict.__contains__(self, KWARGS_SPLAT))
 
     def get(self, index: int, default: Val | None = None) -> Val | None:  # type: ignore[override]
@@ -2815,6 +2840,19 @@ def _as_text(value: Val) -> Val:
     fields = tuple((key, _as_text(sub)) for key, sub in value.fields)
     params = frozenset(p + TEXT_PARAM if 0 <= p < TEXT_PARAM else p for p in value.params)
     return value.replace(kinds=value.kinds - {"face-image"}, params=params, fields=fields)
+
+
+def _as_number(value: Val) -> Val:
+    """A number computed from `value` (`float(x)`, `int(v)`): a template's items stay the
+    template (`[float(x) for x in emb]`), other facial data (a landmark, a box coordinate)
+    becomes a plain number. Parameters become "parameter i as a number" (see
+    `number_param`): callers passing a template still pass it."""
+    params = frozenset(q for q in (number_param(p) for p in value.params) if q is not None)
+    return value.clean().replace(params=params) if params else value.clean()
+
+
+def _number_of(value: Val) -> Val:
+    return value if "template" in value.all_kinds() else _as_number(value.flattened())
 
 
 def _without_face_images(value: Val) -> Val:
