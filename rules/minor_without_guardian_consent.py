@@ -14,7 +14,9 @@ class MinorWithoutGuardianConsent(Rule):
     (`DeepFace.analyze` with `age` in its actions or by default, Rekognition
     `AGE_RANGE`/`ALL`, Azure or Baidu `age` attributes, insightface's age model, Alibaba
     `age=True`, CompreFace's `age` plugin) is reported at that call with medium
-    confidence; a function whose code only reads an age (`age`, `*_age`, `birth`, `dob`,
+    confidence, and so is a face call whose estimated age the code reads (`face.age` of an
+    insightface face, `face["age"]`), also in another function it hands the face to; a
+    function whose code only reads an age (`age`, `*_age`, `birth`, `dob`,
     `years_old`) and processes a face is reported at its first face call with low
     confidence. One finding per function.
 
@@ -31,7 +33,8 @@ class MinorWithoutGuardianConsent(Rule):
     requires verifiable parental consent before collecting a child's faceprint.
 
     ## Known limitations
-    Guardian checks are recognised by names in the same function only; a check in a
+    Guardian checks are recognised by names in the same function only (for an age read
+    elsewhere: in the face call's function or the reading one); a check in a
     decorator, a caller or another service is not seen (suppress with the reason). Names
     such as `max_age` of a cookie also count as reading an age, which is why name-only
     evidence is reported at low confidence. The code cannot show who the users are: an
@@ -90,6 +93,7 @@ class MinorWithoutGuardianConsent(Rule):
                 ages = [i for i in inferences(call) if i.attribute == "age"]
                 if ages:
                     estimating.append((call, max(ages, key=lambda i: i.confidence)))
+            read = next(((call, item[len("age-read:"):]) for call in calls for item in sorted(call.context or ()) if item.startswith("age-read:")), None)
             if estimating:
                 call, why = estimating[0]
                 confidence = Confidence.MEDIUM if why.confidence >= Confidence.MEDIUM else Confidence.LOW
@@ -100,6 +104,16 @@ class MinorWithoutGuardianConsent(Rule):
                     "or guardian's consent for children under 14"
                 )
                 properties = {"api": call.api, "evidence": "age estimated from the face", "argument": why.how}
+            elif read is not None:
+                call, where = read
+                path, _, line = where.rpartition(":")
+                where = f"line {line}" if path == call.site.path else where
+                confidence = Confidence.MEDIUM
+                message = (
+                    f"`{_short(call.api)}` estimates age from the face, read at {where}, and nothing here checks "
+                    "a parent's or guardian's consent for children under 14"
+                )
+                properties = {"api": call.api, "evidence": "the age the face model estimated is read", "read_at": where}
             elif "age" in context:
                 call = calls[0]
                 confidence = Confidence.LOW

@@ -9,7 +9,7 @@ import time
 from collections import deque
 from typing import Iterable
 
-from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow
+from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow, Site
 from bioaudit.engine.flow import HIGH, LOW, WRITTEN, Events, FunctionAnalyzer, Summary, _dotted, _last_name, _literal, is_dependency_call
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex, walk_own
 from bioaudit.engine.knowledge import Knowledge
@@ -553,6 +553,13 @@ class Analysis:
     def facts(self) -> ProjectFacts:
         facts = ProjectFacts()
         unguarded = self._unguarded_paths()
+        # face calls whose estimated age is read somewhere: (path, line) -> the first read
+        age_read_at: dict[tuple[str, int], Site] = {}
+        for key in sorted(self.events):
+            if "guardian" in self._context(key):
+                continue  # the code reading the age checks a guardian's consent
+            for site, origin in sorted(self.events[key].age_reads.values(), key=lambda r: (r[0].path, r[0].line, r[0].column)):
+                age_read_at.setdefault((origin.path, origin.line), site)
         for key in sorted(self.events):
             events = self.events[key]
             path_to_func = unguarded.get(key)
@@ -572,7 +579,7 @@ class Analysis:
                         unguarded_path=path, arguments=arguments,
                         guard_confidence=Confidence.HIGH,
                         attribute_args=dict(spec.attribute_args), region_arg=region_arg,
-                        context=self._context(key),
+                        context=self._context(key) | _age_read_context(age_read_at.get((event.site.path, event.site.line))),
                     )
                 )
             for site, how, stores in events.deletions.values():
@@ -1105,6 +1112,11 @@ def _root_of(node: ast.AST) -> ast.Name | None:
 
 # methods through which a class-based view runs each request's handler
 _VIEW_FRONTS = ("dispatch", "initial")
+
+
+def _age_read_context(site: Site | None) -> frozenset:
+    """`age-read:<path>:<line>`: where the age this face call estimated is read."""
+    return frozenset({f"age-read:{site.path}:{site.line}"}) if site is not None else frozenset()
 
 
 def _final_env(analyzer: FunctionAnalyzer) -> dict:

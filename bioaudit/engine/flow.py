@@ -197,6 +197,9 @@ class Summary:
     # some path exits where consent is missing and goes on where it holds (a middleware
     # that checks consent for some requests)
     checks_consent: bool = False
+    # (parameter, name) for ages read from parameters (`face.age`, `face["age"]`): a
+    # caller passing a face a model described reads the age it estimated
+    age_params: frozenset = frozenset()
     # decisions every normal return depends on (`if dist > t: raise` before returning): the
     # caller goes on only under them, as if it had made the decision itself
     exit_gates: frozenset = frozenset()
@@ -206,7 +209,7 @@ class Summary:
             self.ret, frozenset(self.param_sinks), self.param_state, self.enforces_consent,
             self.always_exits, self.actions, self.wrapped_calls, self.image_params,
             self.path_params, self.written_params, self.key_params, self.checks_consent,
-            self.image_param_steps, self.exit_gates,
+            self.image_param_steps, self.exit_gates, self.age_params,
         )
 
 
@@ -220,6 +223,8 @@ class Events:
     fallbacks: dict = field(default_factory=dict)  # label -> (Site, how)
     deletions: dict = field(default_factory=dict)  # site key -> (Site, how, stores)
     key_uses: dict = field(default_factory=dict)  # site key -> (Site, kind, detail)
+    # site key -> (Site, Step of the face call): an age a face model estimated, read here
+    age_reads: dict = field(default_factory=dict)
 
 
 # -- state -----------------------------------------------------------------------------
@@ -280,6 +285,7 @@ class FunctionAnalyzer:
         self.path_params: set = set()
         self.written_params: set = set()
         self.key_params: set = set()
+        self.age_params: set = set()
         self.checks_consent = False
         # the `**kwargs` parameter's index, as the parameter set of its value
         last = func.params[-1] if func.params and not self.is_module else ""
@@ -317,6 +323,7 @@ class FunctionAnalyzer:
         s.path_params = frozenset(self.path_params)
         s.written_params = frozenset(self.written_params)
         s.key_params = frozenset(self.key_params)
+        s.age_params = frozenset(self.age_params)
         s.checks_consent = self.checks_consent or s.enforces_consent
         if self.exit_gates and all(self.exit_gates) and not self.is_module:
             s.exit_gates = gates_or_all(self.exit_gates)
@@ -1139,6 +1146,7 @@ class FunctionAnalyzer:
                     fld = base.field(REPR_HIDDEN + attr)  # a record field left out of its repr
                 if fld is not None:
                     data = fld
+                    self._age_read(node, attr, fld)
                 elif base.kinds and base.fields:
                     # a level of an API result the item fields apply below
                     # (`results.detections[0].location_data.relative_bounding_box`)
@@ -1146,6 +1154,7 @@ class FunctionAnalyzer:
                 elif len(base.params) == 1 and not (base.kinds or base.sealed or base.sealed_params) and (index := attribute_param(next(iter(base.params)), attr)) is not None:
                     # `face.bbox` of a parameter: what callers pass there has it
                     data = base.data_only().replace(fields=(), params=frozenset({index}))
+                    self._param_age_read(base, attr)
                 else:
                     # an attribute never assigned facial data holds what the whole object
                     # holds, not what its other attributes hold (`case.pk`)
@@ -1173,7 +1182,7 @@ class FunctionAnalyzer:
         if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int) and base.field(str(node.slice.value)) is not None:
             return base.field(str(node.slice.value))
         if key.const is not None:
-            value = self._keyed(base, key.const)
+            value = self._keyed(base, key.const, node)
         elif base.field(MAPPED) is not None:
             value = base.flattened().data_only()
         else:
@@ -1182,13 +1191,28 @@ class FunctionAnalyzer:
             value = value.replace(gates=gates_and(value.gates, key.gates))
         return value
 
-    def _keyed(self, base: Val, key: str) -> Val:
+    def _age_read(self, node: ast.AST | None, name: str, value: Val) -> None:
+        """`face.age`, `face["age"]` of a face a model described: the age it estimated is
+        read here (BIO010 reports the face call that estimated it)."""
+        if node is not None and "attributes" in value.kinds and value.trace and self.k.age_names.match(name):
+            self.events.age_reads[self.skey(node)] = (self.site(node), value.trace[0])
+
+    def _param_age_read(self, base: Val, name: str) -> None:
+        """An age read from a parameter: decided at each call by what the caller passes."""
+        if base.params and self.k.age_names.match(name):
+            self.age_params.update((p, name) for p in base.params if 0 <= p < TEXT_PARAM)
+
+    def _keyed(self, base: Val, key: str, node: ast.AST | None = None) -> Val:
         """`base[key]` (or `base.get(key)`) for a key known as a constant."""
         if base.params and base.params == self._kwargs_param and not base.fields:
             # one keyword of the `**kwargs` parameter: what callers pass by that name
             index = keyword_param(str(key))
             return Val(params=frozenset({index}), gates=frozenset({frozenset({f"P:{index}"})}), types=base.types, consent=self.k.consent_attributes.match(key))
         fld = base.field(key)
+        if fld is not None:
+            self._age_read(node, str(key), fld)
+        elif node is not None and not base.fields:
+            self._param_age_read(base, str(key))
         value = fld if fld is not None else _element(base)
         if fld is None and not base.fields and base.conf == LOW and base.kinds and not _DATA_KEYS.search(str(key)):
             # templates known only by a store's name (`encodings = json.load(f)`): a
@@ -1585,6 +1609,11 @@ class FunctionAnalyzer:
                 # the key this call passes on to a cipher may be bytes from the source code
                 self._literal_key_used(argvals[index], f"{info.display.rsplit('.', 1)[-1]}()")
                 self.key_params.update(p for p in argvals[index].params if p < TEXT_PARAM)
+        for index, name in sorted(summary.age_params):
+            arg = argvals.get(index)
+            fld = arg.field(name) if arg is not None else None
+            if fld is not None:
+                self._age_read(call.node, name, fld)  # `is_minor(face)` reads the face's age
         if summary.enforces_consent:
             st.consented = True
         if summary.always_exits:
