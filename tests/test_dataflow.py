@@ -613,16 +613,22 @@ def test_records_and_numbers_built_from_a_parameter_keep_what_callers_pass(tmp_p
     normed_embedding, det_score=float(face.det_score))`) and returns it in a tuple with
     the age: the caller's record holds the template in `embedding` and nothing in
     `det_score`. `[float(x) for x in embedding]` stored by a helper is the template its
-    caller passes; a number made of the face's score is not facial data."""
+    caller passes; a number made of the face's score, or of two templates compared, is not
+    facial data."""
     files = {
         "eng.py": """
             from dataclasses import dataclass
+            import numpy as np
             from insightface.app import FaceAnalysis
 
             @dataclass
             class Probe:
                 embedding: object
                 det_score: float
+
+            @dataclass
+            class Match:
+                score: float
 
             class Engine:
                 def __init__(self):
@@ -631,6 +637,11 @@ def test_records_and_numbers_built_from_a_parameter_keep_what_callers_pass(tmp_p
                 @staticmethod
                 def _to_probe(face):
                     return Probe(embedding=face.normed_embedding, det_score=float(face.det_score))
+
+                @staticmethod
+                def best(probe, gallery):
+                    sims = np.stack(gallery) @ probe
+                    return Match(score=float(sims.max()))
 
                 def probe_with_age(self, img):
                     face = self._app.get(img)[0]
@@ -659,6 +670,7 @@ def test_records_and_numbers_built_from_a_parameter_keep_what_callers_pass(tmp_p
                 log.info("embedding %s", probe.embedding)  # HERE
                 log.info("score %s age %s", probe.det_score, age)
                 enqueue("outbox.json", "n1", probe.embedding, probe.det_score)
+                log.info("similarity %s", Engine.best(probe.embedding, [probe.embedding]).score)
         """,
     }
     assert {(p, l) for p, l, r in found(tmp_path, files) if r in ("BIO003", "BIO004")} == marked(files)

@@ -2876,7 +2876,9 @@ def _as_number(value: Val) -> Val:
     template (`[float(x) for x in emb]`), other facial data (a landmark, a box coordinate)
     becomes a plain number. Parameters become "parameter i as a number" (see
     `number_param`): callers passing a template still pass it."""
-    params = frozenset(q for q in (number_param(p) for p in value.params) if q is not None)
+    # parameters compared as face templates (`float(gallery @ probe)`) give a score
+    scored = {int(i) for label in gate_labels(value.gates) if label.startswith("Q:") for i in label[2:].split("|")[0].split(",")}
+    params = frozenset(q for q in (number_param(p) for p in value.params if p not in scored) if q is not None)
     return value.clean().replace(params=params) if params else value.clean()
 
 
