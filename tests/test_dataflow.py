@@ -677,6 +677,57 @@ def test_records_and_numbers_built_from_a_parameter_keep_what_callers_pass(tmp_p
     assert {(p, l) for p, l, r in found(tmp_path, files) if r in ("BIO003", "BIO004")} == marked(files)
 
 
+def test_sqlalchemy_2_statements_rows_and_deletes(tmp_path):
+    """`select(Model)` run by a session (`scalars`, `execute`, `scalar`) gives the model's
+    rows, so their fields are what was stored; `delete(Model)` is a retention path for the
+    model's table; `groups.setdefault(k, []).append(v)` adds to `groups`."""
+    files = {
+        "models.py": """
+            from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+            class Base(DeclarativeBase):
+                pass
+
+            class Outbox(Base):
+                __tablename__ = "outbox"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                kind: Mapped[str]
+                payload: Mapped[dict]
+        """,
+        "sync.py": """
+            import httpx
+            from sqlalchemy import delete, select
+            from models import Outbox
+
+            def enqueue(session, embedding):
+                session.add(Outbox(kind="template", payload={"embedding": [float(x) for x in embedding]}))  # BIO004
+
+            async def push(session, ca_bundle=None):
+                client = httpx.AsyncClient(verify=ca_bundle or False)
+                rows = (await session.scalars(select(Outbox).order_by(Outbox.id).limit(100))).all()
+                groups = {}
+                for row in rows:
+                    groups.setdefault(row.kind, []).append(row.payload)
+                for kind, items in groups.items():
+                    await client.post(f"https://hq.example.com/{kind}", json={"items": items})  # BIO005
+                    await client.post(f"https://hq.example.com/{kind}/count", json={"n": len(items)})
+                await session.execute(delete(Outbox).where(Outbox.id.in_([r.id for r in rows])))
+        """,
+        "api.py": """
+            from insightface.app import FaceAnalysis
+            from sync import enqueue
+
+            app = FaceAnalysis()
+
+            def enrol(session, img, consent):
+                if consent:
+                    enqueue(session, app.get(img)[0].normed_embedding)
+        """,
+    }
+    expected = {(path, line, rule) for rule in ("BIO004", "BIO005") for path, line in marked(files, f"# {rule}")}
+    assert {f for f in found(tmp_path, files) if f[2] != "BIO006"} == expected  # no BIO008: delete(Outbox)
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

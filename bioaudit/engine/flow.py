@@ -126,6 +126,10 @@ LITERAL = "literal:"
 # be, on some path): what is written of it is not a face image (see `assign`)
 ANONYMISED = "anonymised"
 # type tags that mark a value without saying what object it is
+# SQLAlchemy's SELECT statement, and session methods that run a statement: method ->
+# whether it gives one row (else the rows)
+_SQLALCHEMY_SELECT = frozenset({"sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.sql.expression.select", "sqlalchemy.future.select"})
+_SESSION_RUNS = {"scalars": False, "execute": False, "stream_scalars": False, "scalar": True, "scalar_one": True, "scalar_one_or_none": True}
 # DB-API fetches: method -> whether it returns one row (else a list of rows)
 _ROW_FETCHES = {"fetchall": False, "fetchmany": False, "fetchone": True}
 _MARKER_TAGS = (WROTE, HELD, FACE_FILE, FILE_FIELD, LITERAL, ANONYMISED, "tls:")
@@ -940,6 +944,9 @@ class FunctionAnalyzer:
                     self.a.write_state(("global", t[4:], receiver.attr), added, self)
         elif isinstance(receiver, ast.Subscript):
             self._mutate(receiver.value, added, st)
+        elif isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) and receiver.func.attr in ("setdefault", "get"):
+            # `groups.setdefault(kind, []).append(row.payload)` adds to `groups`
+            self._mutate(receiver.func.value, added, st)
 
     def _param_names(self) -> frozenset:
         cached = getattr(self, "_params_cache", None)
@@ -1844,8 +1851,26 @@ class FunctionAnalyzer:
             self.a.write_state(("field", cls.key, name), value, self)
 
     # Calls into libraries ----------------------------------------------------------------
+    def _orm_statement(self, qualname: str, call: "_Call") -> Val | None:
+        """SQLAlchemy 2.0 queries: `select(Template)` is a query of the model's rows, and a
+        session running it (`session.scalars(q)`, `.execute(q)`, `.scalar(q)`) gives them."""
+        if qualname in _SQLALCHEMY_SELECT:
+            keys = sorted(t[4:] for a in call.args for t in a.types if t.startswith("cls:") and t[4:] in self.a.index.classes and self.a.is_orm_model(self.a.index.classes[t[4:]]))
+            if keys:
+                return Val(types=frozenset({f"{QUERYSET}{k}" for k in keys}))
+            return None
+        if call.method in _SESSION_RUNS and call.args:
+            keys = sorted(t[len(QUERYSET):] for t in call.args[0].types if t.startswith(QUERYSET))
+            if keys:
+                one = _SESSION_RUNS[call.method]
+                return Val(types=frozenset({f"pinst:{k}" for k in keys} | (set() if one else {f"{QUERYSET}{k}" for k in keys})), gates=call.args[0].gates)
+        return None
+
     def external_call(self, qualname: str, call: "_Call", st: State) -> Val:
         k = self.k
+        rows = self._orm_statement(qualname, call)
+        if rows is not None:
+            return rows
         if call.method in ("tls_set", "tls_set_context") and isinstance(call.node.func, ast.Attribute) and isinstance(call.node.func.value, ast.Name):
             name = call.node.func.value.id
             current = st.env.get(name, call.receiver)
@@ -2393,6 +2418,14 @@ class FunctionAnalyzer:
                 cls = self.a.index.classes.get(t.split(":", 1)[1].rsplit(".", 1)[0] if t.startswith("managerop:") else t.split(":", 1)[1])
                 if cls is not None:
                     stores.add(f"table:{cls.qualname}")
+        # a model class or row given to the deletion (SQLAlchemy `delete(Template)`,
+        # `session.delete(row)`)
+        for value in (*call.args, *call.kwargs.values()):
+            for t in value.types:
+                if t.startswith(("pinst:", "cls:")):
+                    cls = self.a.index.classes.get(t.split(":", 1)[1])
+                    if cls is not None and self.a.is_orm_model(cls):
+                        stores.add(f"table:{cls.qualname}")
         self.events.deletions[self.skey(call.node)] = (self.site(call.node), how, frozenset(stores))
 
     def _sql_call(self, call: "_Call", st: State, receiver_name: str | None) -> Val:
@@ -2441,6 +2474,9 @@ class FunctionAnalyzer:
     def unresolved_call(self, call: "_Call", st: State) -> Val:
         """A call whose target is not known (a method on an untyped object)."""
         k = self.k
+        rows = self._orm_statement("", call)
+        if rows is not None:
+            return rows
         method = call.method
         node = call.node
         data = combine([*call.args, *call.kwargs.values()])
