@@ -40,7 +40,9 @@ class KeyBesideCiphertext(Rule):
     Flags facial data that is encrypted but kept with the key that decrypts it:
 
     - the key and the ciphertext written by the same call (one database row, one pickled
-      dict, one file write), or to the same store in separate writes;
+      dict, one file write, one JSON envelope handed to an upload helper), or to the same
+      store in separate writes; the storage service's own encryption at rest (S3
+      `ServerSideEncryption`) does not help, since whoever reads the object gets both;
     - the key written next to the ciphertext (`face:42:key` beside `face:42`, `alice.key`
       beside `alice.bin`), at low confidence;
     - a key given to a cipher as a literal in the source code (`Fernet(b"...")`), also

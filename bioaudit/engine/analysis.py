@@ -638,8 +638,10 @@ class Analysis:
 
     def _merge_flow(self, merged, sink_id, site, sink, category, value: Val, trace, conf, details) -> None:
         sealed = bool(details.get("sealed"))
-        raw = frozenset() if sealed else value.all_kinds()
-        enc = value.all_kinds() if sealed else value.all_sealed()
+        # a caller's data encrypted at the sink is stored encrypted; the key written with it
+        # (`key_trace`, see `FunctionAnalyzer.sink`) is stored as it is
+        raw = (value.all_kinds() & {"key"} if details.get("key_trace") else frozenset()) if sealed else value.all_kinds()
+        enc = value.all_kinds() - raw if sealed else value.all_sealed()
         if not raw and not enc:
             return
         confidence = Confidence(max(LOW, min(HIGH, conf)))

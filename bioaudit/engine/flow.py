@@ -1559,6 +1559,10 @@ class FunctionAnalyzer:
                 hit = self.a.sink_sites.get(sink_id)
                 if hit is not None:
                     trace = (*flat.trace, self.step(call.node, note), *inner_trace)
+                    key_trace = hit[3].get("key_trace")
+                    if key_trace:
+                        flat = join(flat, Val(kinds=frozenset({"key"}), trace=key_trace))
+                        trace = (*key_trace, *trace)
                     override = {}
                     target_param = hit[3].get("target_param")
                     if target_param is not None and target_param in argvals:
@@ -1581,6 +1585,20 @@ class FunctionAnalyzer:
                     self.a.record_remote_sink(sink_id, flat, trace, conf, self, override)
             for p in flat.params:
                 self.param_sinks.setdefault((p, sink_id), (self.step(call.node, note), *inner_trace))
+            if flat.sealed_params and sink_id in self.a.sink_sites:
+                # what this function's callers give it, encrypted here and passed on to a
+                # helper that stores it: stored encrypted (with the key, when the key is in
+                # the argument too: a site of its own, for this function's callers only)
+                site, sink_name, category, details = self.a.sink_sites[sink_id]
+                sealed_id = sink_id if sink_id.endswith(":sealed") else sink_id + ":sealed"
+                # (the callee's parameter naming the store means nothing to these callers)
+                sealed_details = {k: v for k, v in details.items() if k != "target_param"} | {"sealed": True}
+                if "key" in flat.kinds and category == "storage":
+                    sealed_id = f"{sealed_id}@{self.f.key}"
+                    sealed_details["key_trace"] = flat.trace[:1]
+                self.a.sink_sites.setdefault(sealed_id, (site, sink_name, category, sealed_details))
+                for p in flat.sealed_params:
+                    self.param_sinks.setdefault((p, sealed_id), (self.step(call.node, note), *inner_trace))
         for index, key in summary.param_state:
             arg = argvals.get(index)
             if arg is not None and arg.tainted:
@@ -1916,8 +1934,13 @@ class FunctionAnalyzer:
         elif sink is not None:
             data = self._select(call, sink.data)
             if _encrypting(call, sink.encrypting_keywords):
-                # the service encrypts it at rest: not plaintext, but still kept (BIO008)
+                # the service encrypts it at rest: not plaintext, but still kept (BIO008).
+                # A key written inside stays a key beside what it decrypts: whoever reads
+                # the object gets both (BIO011)
+                keys = data.flattened()
                 data = data.sealed_version()
+                if "key" in keys.kinds:
+                    data = join(data, Val(kinds=frozenset({"key"}), trace=keys.trace))
             target = self._select(call, sink.target)
             details = {"store": _store_key(target) if sink.category == "storage" else None, "target": target.const}
             if sink.category == "network":
@@ -2407,7 +2430,8 @@ class FunctionAnalyzer:
 
     def _deletion(self, call: "_Call", how: str, st: State) -> None:
         stores = set()
-        for value in (*call.args, *call.kwargs.values(), call.receiver):
+        # (an S3 bucket's name says which bucket, not which of its objects are deleted)
+        for value in (*call.args, *(v for k, v in call.kwargs.items() if k not in ("Bucket", "bucket", "bucket_name")), call.receiver):
             key = _store_key(value) if value.const or value.store else None
             if key:
                 stores.add(key)
@@ -2657,7 +2681,11 @@ class FunctionAnalyzer:
             self.param_sinks.setdefault((p, sink_id), (self.step(node, f"reaches `{sink}`"),))
         for p in flat.sealed_params:
             self.param_sinks.setdefault((p, sink_id + ":sealed"), (self.step(node, f"reaches `{sink}` encrypted"),))
-            self.a.sink_sites[sink_id + ":sealed"] = (site, sink, category, {**details, "sealed": True})
+            sealed_details = {**details, "sealed": True}
+            if "key" in raw and category == "storage":
+                # the key is written with what callers encrypt here (one JSON envelope)
+                sealed_details["key_trace"] = flat.trace[:1]
+            self.a.sink_sites[sink_id + ":sealed"] = (site, sink, category, sealed_details)
 
     def action(self, node: ast.AST, ends: frozenset, st: State, extra_gates=frozenset()) -> None:
         gates = gates_and(st.gates, extra_gates) if extra_gates else st.gates
