@@ -556,8 +556,8 @@ class Analysis:
         # face calls whose estimated age is read somewhere: (path, line) -> the first read
         age_read_at: dict[tuple[str, int], Site] = {}
         for key in sorted(self.events):
-            if "guardian" in self._context(key):
-                continue  # the code reading the age checks a guardian's consent
+            if not self.events[key].age_reads or "guardian" in self._context(key):
+                continue  # none read, or the code reading the age checks a guardian's consent
             for site, origin in sorted(self.events[key].age_reads.values(), key=lambda r: (r[0].path, r[0].line, r[0].column)):
                 age_read_at.setdefault((origin.path, origin.line), site)
         for key in sorted(self.events):
