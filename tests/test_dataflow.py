@@ -728,6 +728,43 @@ def test_sqlalchemy_2_statements_rows_and_deletes(tmp_path):
     assert {f for f in found(tmp_path, files) if f[2] != "BIO006"} == expected  # no BIO008: delete(Outbox)
 
 
+def test_names_paired_with_templates_stay_names_through_helpers(tmp_path):
+    """`for name, enc in known:` in a helper given `[(name, template), ...]` returns a
+    name, not a template; `name, enc = pairs[0]` likewise. The template half still is one."""
+    files = {
+        "m.py": """
+            import logging
+            import numpy as np
+            import face_recognition
+
+            log = logging.getLogger(__name__)
+
+            def best_match(probe, known):
+                best, best_dist = None, 0.6
+                for name, enc in known:
+                    dist = np.linalg.norm(enc - probe)
+                    if dist < best_dist:
+                        best, best_dist = name, dist
+                return best
+
+            def first(pairs):
+                name, enc = pairs[0]
+                return name, enc
+
+            def run(img, consent, gallery_imgs):
+                if not consent:
+                    return
+                probe = face_recognition.face_encodings(img)[0]
+                known = [(n, face_recognition.face_encodings(i)[0]) for n, i in gallery_imgs]
+                log.info("matched %s", best_match(probe, known))
+                name, enc = first(known)
+                log.info("first %s", name)
+                log.info("first encoding %s", enc)  # HERE
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

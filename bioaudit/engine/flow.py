@@ -70,15 +70,42 @@ def attribute_param(index: int, attr: str) -> int | None:
 # an attribute parameter's number is the attribute named with a leading NUMBER_MARK
 NUMBER_PARAM = 1_000_000
 NUMBER_MARK = "#"
+TEXT_MARK = "$"  # an attribute parameter where it is known to be text
+
+
+def _text_param(param: int) -> int:
+    """Parameter `param` where it is known to be text (see `_narrow`)."""
+    if 0 <= param < TEXT_PARAM:
+        return param + TEXT_PARAM
+    decoded = param_of_attribute(param)
+    if decoded is not None and not decoded[1].startswith(TEXT_MARK):
+        return attribute_param(decoded[0], TEXT_MARK + decoded[1]) or param
+    return param
 
 
 def number_param(param: int) -> int | None:
     if 0 <= param < TEXT_PARAM:
         return NUMBER_PARAM + param
     decoded = param_of_attribute(param)
-    if decoded is not None and not decoded[1].startswith(NUMBER_MARK):
+    if decoded is not None and not decoded[1].startswith((NUMBER_MARK, TEXT_MARK)):
         return attribute_param(decoded[0], NUMBER_MARK + decoded[1])
     return param if param >= NUMBER_PARAM or decoded is not None else None
+
+
+def param_part(param: int, segment: str) -> int | None:
+    """The parameter index for a part of what `param` stands for: `segment` is an
+    attribute name, `[*]` (an element) or `[k]` (a position or key), appended to the path
+    of an attribute parameter (`face.items`, then its elements `items[*]`)."""
+    if 0 <= param < TEXT_PARAM:
+        return attribute_param(param, segment)
+    decoded = param_of_attribute(param)
+    if decoded is None or decoded[1].startswith((NUMBER_MARK, TEXT_MARK)):
+        return None
+    path = decoded[1] + (segment if segment.startswith("[") else "." + segment)
+    return attribute_param(decoded[0], path)
+
+
+_PATH_SEGMENT = re.compile(r"\[[^\]]*\]|[^.\[]+")
 
 
 def _holder_param(param: int) -> int:
@@ -793,6 +820,10 @@ class FunctionAnalyzer:
                         # dist` under `if dist < threshold`) hold for each of its items
                         item = item.replace(gates=gates_and(item.gates, value.gates))
                     self.assign(elt, item, st, None)
+            elif not any(isinstance(e, ast.Starred) for e in elts) and (positions := _param_positions(value, len(elts))) is not None:
+                # positions of a parameter's item: what callers' tuples hold there
+                for elt, item in zip(elts, positions):
+                    self.assign(elt, item, st, None)
             else:
                 element = _element(value)
                 for elt in elts:
@@ -1158,7 +1189,7 @@ class FunctionAnalyzer:
                     # a level of an API result the item fields apply below
                     # (`results.detections[0].location_data.relative_bounding_box`)
                     data = base.data_only()
-                elif len(base.params) == 1 and not (base.kinds or base.sealed or base.sealed_params) and (index := attribute_param(next(iter(base.params)), attr)) is not None:
+                elif len(base.params) == 1 and not (base.kinds or base.sealed or base.sealed_params) and (index := param_part(next(iter(base.params)), attr)) is not None:
                     # `face.bbox` of a parameter: what callers pass there has it
                     data = base.data_only().replace(fields=(), params=frozenset({index}))
                     self._param_age_read(base, attr)
@@ -1192,8 +1223,12 @@ class FunctionAnalyzer:
             value = self._keyed(base, key.const, node)
         elif base.field(MAPPED) is not None:
             value = base.flattened().data_only()
+        elif isinstance(node.slice, ast.Slice):
+            value = base.data_only()
         else:
-            value = _element(base) if not isinstance(node.slice, ast.Slice) else base.data_only()
+            # an item of a parameter: a value callers' mappings or sequences hold
+            index = param_part(next(iter(base.params)), "[?]") if len(base.params) == 1 and not (base.kinds or base.fields or base.sealed or base.sealed_params) else None
+            value = Val(params=frozenset({index}), gates=base.gates, consent=base.consent) if index is not None else _element(base)
         if key.gates:
             value = value.replace(gates=gates_and(value.gates, key.gates))
         return value
@@ -1207,7 +1242,7 @@ class FunctionAnalyzer:
     def _param_age_read(self, base: Val, name: str) -> None:
         """An age read from a parameter: decided at each call by what the caller passes."""
         if base.params and self.k.age_names.match(name):
-            self.age_params.update((p, name) for p in base.params if 0 <= p < TEXT_PARAM)
+            self.age_params.update((p, name) for p in base.params if p < TEXT_PARAM)
 
     def _keyed(self, base: Val, key: str, node: ast.AST | None = None) -> Val:
         """`base[key]` (or `base.get(key)`) for a key known as a constant."""
@@ -2807,9 +2842,23 @@ class _ArgValues(dict):
             # an attribute of an argument (see `attribute_param`), maybe as a number
             decoded = param_of_attribute(index)
             if decoded is not None and decoded[0] in self:
-                attr = decoded[1]
-                value = self.analyzer.attribute(self[decoded[0]], attr.lstrip(NUMBER_MARK), None)
-                value = self[index] = _number_of(value) if attr.startswith(NUMBER_MARK) else value
+                path = decoded[1]
+                marks = path[: len(path) - len(path.lstrip(NUMBER_MARK + TEXT_MARK))]
+                value = self[decoded[0]]
+                for segment in _PATH_SEGMENT.findall(path[len(marks):]):
+                    if segment == "[*]":
+                        value = _element(value)
+                    elif segment == "[?]":
+                        # an item at a key or position not known: a mapping's values
+                        value = value.flattened().data_only() if value.field(MAPPED) is not None else _element(value)
+                    elif segment.startswith("["):
+                        # a position or key: that field when the argument has it, else all
+                        value = value.field(segment[1:-1]) or _element(value)
+                    else:
+                        value = self.analyzer.attribute(value, segment, None)
+                for mark in reversed(marks):
+                    value = _number_of(value) if mark == NUMBER_MARK else _as_text(value)
+                self[index] = value
                 return value
             raise KeyError(index)
         if index >= NUMBER_PARAM and (index - NUMBER_PARAM) in self:
@@ -2931,7 +2980,7 @@ def _as_text(value: Val) -> Val:
     if "face-image" not in value.all_kinds() and not any(p < TEXT_PARAM for p in value.all_params()):
         return value
     fields = tuple((key, _as_text(sub)) for key, sub in value.fields)
-    params = frozenset(p + TEXT_PARAM if 0 <= p < TEXT_PARAM else p for p in value.params)
+    params = frozenset(_text_param(p) for p in value.params)
     return value.replace(kinds=value.kinds - {"face-image"}, params=params, fields=fields)
 
 
@@ -3023,7 +3072,25 @@ def _element(container: Val) -> Val:
         # by its annotation (`templates: list[Template]`) are what callers put in it
         rows = frozenset(f"pinst:{t[len(QUERYSET):]}" for t in container.types if t.startswith(QUERYSET))
         return Val(types=rows, params=container.params, gates=container.gates, consent=container.consent)
+    if len(container.params) == 1 and not (container.kinds or container.fields or container.sealed or container.sealed_params):
+        # an element of a parameter: what callers' containers hold (`for name, enc in
+        # known:` in a helper gets the names and templates its callers pass, apart)
+        index = param_part(next(iter(container.params)), "[*]")
+        if index is not None:
+            return Val(params=frozenset({index}), gates=container.gates, consent=container.consent)
     return container.replace(types=frozenset(), const=None, store=None)
+
+
+def _param_positions(value: Val, count: int) -> list[Val] | None:
+    """`a, b = value` where `value` is (a part of) one parameter: each position a part of
+    its own (see `param_part`)."""
+    if len(value.params) != 1 or value.kinds or value.fields or value.sealed or value.sealed_params:
+        return None
+    param = next(iter(value.params))
+    parts = [param_part(param, f"[{i}]") for i in range(count)]
+    if any(p is None for p in parts):
+        return None
+    return [Val(params=frozenset({p}), gates=value.gates, consent=value.consent) for p in parts]
 
 
 def _positions(values: list[Val]) -> Val:
