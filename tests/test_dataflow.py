@@ -2,6 +2,8 @@
 modules (BIO003 and BIO004), and the confidence each finding carries."""
 from __future__ import annotations
 
+import textwrap
+
 from analysis_helpers import found, lines, marked, run
 
 from bioaudit.config import Config
@@ -763,6 +765,46 @@ def test_names_paired_with_templates_stay_names_through_helpers(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
+def test_in_memory_buffers_hold_what_is_written_into_them(tmp_path):
+    """Writing into an `io.BytesIO` stores nothing (`crop.save(buf)`, `np.save(buf, enc)`,
+    `buf.write(...)`); writing the buffer's content to a file stores what it holds,
+    encrypted or not."""
+    files = {
+        "m.py": """
+            import io
+            import os
+            import numpy as np
+            import face_recognition
+            from PIL import Image
+            from cryptography.fernet import Fernet
+
+            fernet = Fernet(os.environ["FACE_KEY"])
+
+            def store(img, consent):
+                if not consent:
+                    return
+                enc = face_recognition.face_encodings(img)[0]
+                buf = io.BytesIO()
+                Image.fromarray(img).save(buf, format="JPEG")
+                with open("crop.jpg.enc", "wb") as fh:
+                    fh.write(fernet.encrypt(buf.getvalue()))  # BIO008 BIO009
+                raw = io.BytesIO()
+                np.save(raw, enc)
+                with open("enc.npy", "wb") as fh:
+                    fh.write(raw.getvalue())  # BIO004 BIO008
+                text = io.BytesIO()
+                text.write(enc.tobytes())
+                with open("enc.bin", "wb") as fh:
+                    fh.write(text.getvalue())  # BIO004 BIO008
+        """,
+    }
+    expected = set()
+    for number, line in enumerate(textwrap.dedent(files["m.py"]).lstrip("\n").splitlines(), 1):
+        if "# BIO" in line:  # the rules each line is expected to break
+            expected |= {("m.py", number, rule) for rule in line.split("# ", 1)[1].split()}
+    assert found(tmp_path, files) == expected
 
 
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):

@@ -152,14 +152,20 @@ LITERAL = "literal:"
 # type tag of a picture whose face regions were blurred, pixelated or blanked out (may
 # be, on some path): what is written of it is not a face image (see `assign`)
 ANONYMISED = "anonymised"
+# type tag of an in-memory buffer (`io.BytesIO()`): writing into it stores nothing, it
+# holds what was written (`img.save(buf)`, `np.save(buf, emb)`), `buf.getvalue()` gives it
+MEMORY = "memory"
+_MEMORY_BUFFERS = frozenset({"io.BytesIO", "io.StringIO"})
 # type tags that mark a value without saying what object it is
 # SQLAlchemy's SELECT statement, and session methods that run a statement: method ->
 # whether it gives one row (else the rows)
 _SQLALCHEMY_SELECT = frozenset({"sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.sql.expression.select", "sqlalchemy.future.select"})
 _SESSION_RUNS = {"scalars": False, "execute": False, "stream_scalars": False, "scalar": True, "scalar_one": True, "scalar_one_or_none": True}
+# str/bytes methods that give back the same characters (a key literal stays one)
+_SAME_TEXT_METHODS = frozenset({"encode", "decode", "strip", "rstrip", "lstrip"})
 # DB-API fetches: method -> whether it returns one row (else a list of rows)
 _ROW_FETCHES = {"fetchall": False, "fetchmany": False, "fetchone": True}
-_MARKER_TAGS = (WROTE, HELD, FACE_FILE, FILE_FIELD, LITERAL, ANONYMISED, "tls:")
+_MARKER_TAGS = (WROTE, HELD, FACE_FILE, FILE_FIELD, LITERAL, ANONYMISED, MEMORY, "tls:")
 # keys of an image argument that say where a stored picture is (Rekognition's `S3Object`)
 _IMAGE_LOCATION_KEYS = frozenset({"S3Object", "Bucket", "bucket", "source", "gcsImageUri", "imageUri"})
 _PATHLIKE = re.compile(r"(?i)(path|file|fname|filename|url|uri|dir|name)s?$")
@@ -734,6 +740,17 @@ class FunctionAnalyzer:
             self.expr(base, st)
         if key in self.a.index.classes:
             self.bind(node.name, Val(types=frozenset({f"cls:{key}"})), st)
+            # class-level values (`face_key: str = os.environ.get("KEY", "...")`, a
+            # dataclass default) are what instances hold until set otherwise
+            inner = st.copy()
+            for stmt in node.body:
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                    value = self.expr(stmt.value, inner)
+                    if value is EMPTY or not (value.tainted or value.types):
+                        continue
+                    for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                        if isinstance(target, ast.Name):
+                            self.a.write_state(("field", key, target.id), value, self)
         return st
 
     def _nested_qual(self, name: str) -> str:
@@ -1943,6 +1960,8 @@ class FunctionAnalyzer:
                 # a one-time-password or card reader object: its `verify`/`read` are
                 # non-face checks (`pyotp.TOTP.verify`, `mfrc522.SimpleMFRC522.read`)
                 return Val(types=frozenset({f"inst:{qualname}"}))
+            if qualname in _MEMORY_BUFFERS:
+                return Val(types=frozenset({MEMORY})) if not call.args else call.args[0].data_only().replace(types=frozenset({MEMORY}))
             if qualname in k.image_views and call.args:
                 # the same picture: coordinates or angles that steer the transform (an
                 # alignment computed from the eyes) are not in the pixels it returns
@@ -1965,6 +1984,8 @@ class FunctionAnalyzer:
         sink = k.sinks.get(qualname)
         if sink is not None and sink.sql and call.args and call.args[0].const is not None:
             result = join(result, self._sql_call(call, st, _dotted(call.node.func.value) if isinstance(call.node.func, ast.Attribute) else ""))
+            handled = True
+        elif sink is not None and sink.category == "storage" and self._written_to_memory(call, sink.target, sink.data, st):
             handled = True
         elif sink is not None:
             data = self._select(call, sink.data)
@@ -2327,12 +2348,24 @@ class FunctionAnalyzer:
         data = combine(content)
         if FACE_FILE in call.receiver.types:
             data = join(data, source("face-image", self.step(call.node.func, "a file a face API read a face image from"), MEDIUM))
+        if MEMORY in targets[-1][1].types:
+            self._mutate(targets[-1][0], data, st)  # `img.save(buf)`: the buffer holds it
+            return EMPTY
         flat = data.flattened()
         if flat.kinds or flat.sealed:
             value = targets[-1][1]
             self.sink(call.node, sink, "storage", data, st, details={"store": _store_key(value) if value.const else None, "target": value.const})
         sink_id = self._file_written(call, target, sink, data, st, returns_name=returns_name)
         return Val(types=frozenset({WROTE + sink_id})) if returns_name and sink_id else EMPTY
+
+    def _written_to_memory(self, call: "_Call", target: tuple, data: tuple, st: State) -> bool:
+        """`np.save(buf, emb)`, `pickle.dump(obj, buf)` into an `io.BytesIO`: the buffer
+        now holds the data (stored when the buffer's content is written somewhere)."""
+        targets = list(self._target_arguments(call, target))
+        if not targets or MEMORY not in targets[-1][1].types:
+            return False
+        self._mutate(targets[-1][0], self._select(call, data), st)
+        return True
 
     def _pending_sink(self, node: ast.AST, sink: str, details: dict, part: str = "", category: str = "storage") -> str:
         """Register a write (or send) whose content is not known to be facial; its sink id
@@ -2536,6 +2569,12 @@ class FunctionAnalyzer:
         rows = self._orm_statement("", call)
         if rows is not None:
             return rows
+        if MEMORY in call.receiver.types and call.method in ("write", "writelines") and isinstance(call.node.func, ast.Attribute):
+            self._mutate(call.node.func.value, combine(call.args), st)  # `buf.write(data)`
+            return EMPTY
+        if call.method in _SAME_TEXT_METHODS and any(t.startswith(LITERAL) for t in call.receiver.types):
+            # `KEY.encode()`: the same key bytes written in the source
+            return Val(types=frozenset(t for t in call.receiver.types if t.startswith(LITERAL)))
         method = call.method
         node = call.node
         data = combine([*call.args, *call.kwargs.values()])
