@@ -837,7 +837,7 @@ class FunctionAnalyzer:
                         # dist` under `if dist < threshold`) hold for each of its items
                         item = item.replace(gates=gates_and(item.gates, value.gates))
                     self.assign(elt, item, st, None)
-            elif not any(isinstance(e, ast.Starred) for e in elts) and (positions := _param_positions(value, len(elts))) is not None:
+            elif not any(isinstance(e, ast.Starred) for e in elts) and not isinstance(value_node, (ast.Call, ast.BinOp, ast.Await)) and (positions := _param_positions(value, len(elts))) is not None:
                 # positions of a parameter's item: what callers' tuples hold there
                 for elt, item in zip(elts, positions):
                     self.assign(elt, item, st, None)
@@ -1606,6 +1606,8 @@ class FunctionAnalyzer:
             arg = argvals.get(index)
             if arg is None:
                 continue
+            if ANONYMISED in arg.types:
+                arg = _without_face_images(arg)  # a picture with its faces blurred (as in `sink`)
             flat = arg.flattened()
             if flat.kinds & RAW_KINDS:
                 hit = self.a.sink_sites.get(sink_id)
@@ -2883,7 +2885,7 @@ class _ArgValues(dict):
             if decoded is not None and decoded[0] in self:
                 path = decoded[1]
                 marks = path[: len(path) - len(path.lstrip(NUMBER_MARK + TEXT_MARK))]
-                value = self[decoded[0]]
+                value = whole = self[decoded[0]]
                 for segment in _PATH_SEGMENT.findall(path[len(marks):]):
                     if segment == "[*]":
                         value = _element(value)
@@ -2897,6 +2899,8 @@ class _ArgValues(dict):
                         value = self.analyzer.attribute(value, segment, None)
                 for mark in reversed(marks):
                     value = _number_of(value) if mark == NUMBER_MARK else _as_text(value)
+                if ANONYMISED in whole.types and ANONYMISED not in value.types:
+                    value = value.replace(types=value.types | {ANONYMISED})  # a part of a blurred picture
                 self[index] = value
                 return value
             raise KeyError(index)
