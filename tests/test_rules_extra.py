@@ -195,9 +195,27 @@ def test_bio007_arguments_defaults_and_setting(tmp_path):
 
             def emotions(img):
                 return FER().top_emotion(img)  # HERE
+
+            class Board:
+                def __init__(self):
+                    self._actions = ["age"]
+
+                def sample(self, img):
+                    return DeepFace.analyze(img, actions=self._actions)
+
+            def configured(img):
+                return DeepFace.analyze(img, actions=settings.CONFIG.actions)
         """,
         "hr/settings.py": """
+            from dataclasses import dataclass
+
             PASTORAL_ACTIONS = ("emotion",)
+
+            @dataclass
+            class Config:
+                actions: tuple = ("age", "gender")
+
+            CONFIG = Config()
         """,
     }
     files["hr/employee_mood.py"] = files["hr/employee_mood.py"].replace("from fer import FER", "from fer import FER\n            from hr import settings")

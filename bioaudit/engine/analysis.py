@@ -934,6 +934,36 @@ class Analysis:
         cache[key] = found
         return found
 
+    def class_literal(self, cls: ClassInfo, attr: str):
+        """The literal an attribute of instances of `cls` is bound to once: a class-level
+        `ACTIONS = ("emotion",)` (a dataclass default), or the one `self.actions = (...)` in
+        its methods; None when bound more than once or to something else."""
+        cache = self.__dict__.setdefault("_class_literals", {})
+        key = (cls.key, attr)
+        if key in cache:
+            return cache[key]
+        found, bindings = None, 0
+        for current in self.mro(cls):
+            for stmt in current.node.body:
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                    if any(isinstance(t, ast.Name) and t.id == attr for t in targets):
+                        bindings += 1
+                        found = _literal(stmt.value)
+            for method in current.node.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for node in ast.walk(method):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else ()
+                    for t in targets:
+                        if isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self":
+                            bindings += 1
+                            found = _literal(node.value) if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None else None
+            if bindings:
+                break  # the nearest class that binds it decides
+        cache[key] = found if bindings == 1 else None
+        return cache[key]
+
     def _request_hooks(self) -> list[tuple[str, str, bool]]:
         """Flask `before_request` hooks that enforce consent, and aiohttp/Starlette
         middlewares that stop requests without consent: (module, receiver, app-wide). A

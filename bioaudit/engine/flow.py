@@ -2434,6 +2434,14 @@ class FunctionAnalyzer:
             source = self.a._imported_module(self.module, node.value.id)
             if source in self.a.index.modules:
                 return self.a.module_literal(self.a.index.modules[source], node.attr)
+        if isinstance(node, ast.Attribute):
+            # an attribute of an instance bound once to a literal (`self._actions`, a
+            # settings object's dataclass default)
+            owner = self.memo.get(id(node.value), EMPTY)
+            keys = sorted({t.split(":", 1)[1] for t in owner.types if t.startswith(("pinst:", "cls:"))} & set(self.a.index.classes))
+            literals = [self.a.class_literal(self.a.index.classes[k], node.attr) for k in keys]
+            if len(literals) == 1 or (literals and all(lit == literals[0] for lit in literals)):
+                return literals[0]
         return None
 
     def _literal_arguments(self, call: "_Call") -> dict:
