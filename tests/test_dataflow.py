@@ -807,6 +807,55 @@ def test_in_memory_buffers_hold_what_is_written_into_them(tmp_path):
     assert found(tmp_path, files) == expected
 
 
+def test_sealed_in_helpers_stored_by_peewee_and_opened_again(tmp_path):
+    """`seal(feature)` in a helper stored through peewee's `Template.create` keeps the
+    caller's template encrypted in the table; `Template.select()` rows give it back, and a
+    helper `unseal(blob)` decrypting it gives the template in the clear (logged: BIO003)."""
+    files = {
+        "models.py": """
+            import os
+            import numpy as np
+            from cryptography.fernet import Fernet
+            from peewee import BlobField, Model, SqliteDatabase
+
+            db = SqliteDatabase("gym.db")
+            _fernet = Fernet(os.environ["TEMPLATE_KEY"])
+
+            class Template(Model):
+                sealed = BlobField()
+
+                class Meta:
+                    database = db
+
+            def seal(feature):
+                return _fernet.encrypt(np.asarray(feature, dtype=np.float32).tobytes())
+
+            def unseal(blob):
+                return np.frombuffer(_fernet.decrypt(bytes(blob)), dtype=np.float32)
+
+            def store(feature):
+                return Template.create(sealed=seal(feature))
+        """,
+        "app.py": """
+            import logging
+            import face_recognition
+            from models import Template, store, unseal
+
+            log = logging.getLogger(__name__)
+
+            def enrol(img, consent):
+                if consent:
+                    store(face_recognition.face_encodings(img)[0])
+
+            def dump():
+                for row in Template.select():
+                    log.debug("template %s", unseal(row.sealed))  # HERE
+                    log.debug("row %s", row.sealed)
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

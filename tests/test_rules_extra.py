@@ -81,6 +81,14 @@ PLAIN = {
             session = requests.Session()
             session.verify = False
             session.post("https://hq.example.com/sync", json={"e": enc_of(img).tolist()})  # HERE
+
+        class Uploader:
+            def __init__(self, ca_bundle=None):
+                self.http = requests.Session()
+                self.http.verify = ca_bundle or False
+
+            def push(self, img):
+                self.http.post("https://hq.example.com/faces", json={"e": enc_of(img).tolist()})  # HERE
     """,
 }
 

@@ -10,7 +10,7 @@ from collections import deque
 from typing import Iterable
 
 from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow, Site
-from bioaudit.engine.flow import HIGH, LOW, WRITTEN, Events, FunctionAnalyzer, Summary, _dotted, _last_name, _literal, is_dependency_call
+from bioaudit.engine.flow import HIGH, LOW, WRITTEN, Events, FunctionAnalyzer, Summary, _dotted, _last_name, _literal, is_dependency_call, sealed_param
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex, walk_own
 from bioaudit.engine.knowledge import Knowledge
 from bioaudit.engine.values import EMPTY, Val, bounded, join, without_params
@@ -256,12 +256,18 @@ class Analysis:
             # (callers write their own data there, see `FunctionAnalyzer.project_call`)
             value = without_params(value)
         params = value.all_params() if key[0] != "store" else frozenset()
-        if params:
+        sealed = value.flattened().sealed_params if key[0] != "store" else frozenset()
+        if params or sealed:
             # A parameter stored into shared state (also inside a record: `self.items.
-            # append({"enc": enc})`): record it in the summary so each caller writes its own
+            # append({"enc": enc})`), or stored encrypted (`Template.create(sealed=
+            # seal(feature))`): record it in the summary so each caller writes its own
             # argument there.
             for p in params:
                 analyzer.param_state.add((p, key))
+            for p in sealed:
+                q = sealed_param(p)
+                if q is not None:
+                    analyzer.param_state.add((q, key))
             # Callers write their whole argument there, not its place in the record, so
             # the record's shape would claim fields empty that are not: keep it flat.
             value = without_params(value.flattened())

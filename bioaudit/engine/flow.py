@@ -71,6 +71,29 @@ def attribute_param(index: int, attr: str) -> int | None:
 NUMBER_PARAM = 1_000_000
 NUMBER_MARK = "#"
 TEXT_MARK = "$"  # an attribute parameter where it is known to be text
+SEALED_MARK = "%"  # a parameter (or a part of one) encrypted: what callers pass, sealed
+OPENED_MARK = "!"  # a parameter decrypted: what callers pass, unsealed (`unseal(blob)`)
+_MARKS = NUMBER_MARK + TEXT_MARK + SEALED_MARK + OPENED_MARK
+
+
+def sealed_param(param: int, mark: str = SEALED_MARK) -> int | None:
+    """Parameter `param` as encrypted data (written to shared state sealed), or with
+    `OPENED_MARK` as decrypted data."""
+    if 0 <= param < _ATTRIBUTE_PARAMS:
+        return attribute_param(param, mark)
+    decoded = param_of_attribute(param)
+    if decoded is not None and not decoded[1].startswith(tuple(_MARKS)):
+        return attribute_param(decoded[0], mark + decoded[1])
+    return None
+
+
+def _decrypted(value: Val) -> Val:
+    """What decrypting `value` gives: its encrypted facial data in the clear, and a
+    parameter's as whatever callers pass decrypted (`def unseal(blob): return
+    f.decrypt(blob)` given a sealed template returns the template)."""
+    out = value.unsealed_version()
+    opened = frozenset(q for q in (sealed_param(p, OPENED_MARK) for p in value.flattened().params) if q is not None)
+    return out.replace(params=(out.params - value.flattened().params) | opened) if opened else out
 
 
 def _text_param(param: int) -> int:
@@ -78,7 +101,7 @@ def _text_param(param: int) -> int:
     if 0 <= param < TEXT_PARAM:
         return param + TEXT_PARAM
     decoded = param_of_attribute(param)
-    if decoded is not None and not decoded[1].startswith(TEXT_MARK):
+    if decoded is not None and not decoded[1].startswith(_MARKS):
         return attribute_param(decoded[0], TEXT_MARK + decoded[1]) or param
     return param
 
@@ -87,7 +110,7 @@ def number_param(param: int) -> int | None:
     if 0 <= param < TEXT_PARAM:
         return NUMBER_PARAM + param
     decoded = param_of_attribute(param)
-    if decoded is not None and not decoded[1].startswith((NUMBER_MARK, TEXT_MARK)):
+    if decoded is not None and not decoded[1].startswith(tuple(_MARKS)):
         return attribute_param(decoded[0], NUMBER_MARK + decoded[1])
     return param if param >= NUMBER_PARAM or decoded is not None else None
 
@@ -99,7 +122,7 @@ def param_part(param: int, segment: str) -> int | None:
     if 0 <= param < TEXT_PARAM:
         return attribute_param(param, segment)
     decoded = param_of_attribute(param)
-    if decoded is None or decoded[1].startswith((NUMBER_MARK, TEXT_MARK)):
+    if decoded is None or decoded[1].startswith(tuple(_MARKS)):
         return None
     path = decoded[1] + (segment if segment.startswith("[") else "." + segment)
     return attribute_param(decoded[0], path)
@@ -850,10 +873,17 @@ class FunctionAnalyzer:
         elif isinstance(target, ast.Attribute):
             base = self._with_user_model(self.expr(target.value, st))
             self._store_attribute(target, base, value, st)
-            if target.attr == "verify" and _may_be_false(value_node) and isinstance(target.value, ast.Name) and target.value.id in st.env:
-                # `session.verify = False`: what the session sends goes unverified
-                name = target.value.id
-                st.env[name] = st.env[name].replace(types=st.env[name].types | {TLS_OFF})
+            if target.attr == "verify" and _may_be_false(value_node):
+                # `session.verify = False` (or `self.http.verify = ...`): what the session
+                # sends goes unverified
+                if isinstance(target.value, ast.Name) and target.value.id in st.env:
+                    name = target.value.id
+                    st.env[name] = st.env[name].replace(types=st.env[name].types | {TLS_OFF})
+                elif isinstance(target.value, ast.Attribute):
+                    owner = self.expr(target.value.value, st)
+                    for t in sorted(owner.types):
+                        if t.startswith(("pinst:", "cls:")):
+                            self.a.write_state(("field", t.split(":", 1)[1], target.value.attr), Val(types=frozenset({TLS_OFF})), self)
             if isinstance(value_node, ast.Constant) and value_node.value is None:
                 # `user.face_encoding = None` (then committed) deletes what the field held
                 tables = frozenset(f"table:{self.a.index.classes[t[6:]].qualname}" for t in base.types
@@ -1182,6 +1212,8 @@ class FunctionAnalyzer:
                             types.update(f"bound:{m.key}" for m in self.a.overrides(method))
                     elif kind == "cls" and attr in self.k.orm_managers and self.a.is_orm_model(cls):
                         types.add(f"manager:{name}")
+                    elif kind == "cls" and attr in self.k.orm_class_queries and self.a.is_orm_model(cls):
+                        types.add(f"managerop:{name}.{attr}")  # peewee `Template.select()`
                     state = self.a.read_state(("field", name, attr), self)
                     if state is not None:
                         out = join(out, state)
@@ -2038,7 +2070,7 @@ class FunctionAnalyzer:
         if k.encrypt.match(qualname) and qualname.rsplit(".", 1)[-1] not in ("Fernet",):
             return combine([*call.args, *call.kwargs.values()]).sealed_version()
         if k.decrypt.match(qualname):
-            return combine([*call.args, *call.kwargs.values()]).unsealed_version()
+            return _decrypted(combine([*call.args, *call.kwargs.values()]))
         if qualname in k.reductions and call.args:
             reduced = self._reduction(call.node, call.node.args[0], call.args[0], qualname, _whole_reduction(call))
             if reduced is not None:
@@ -2892,7 +2924,7 @@ class _ArgValues(dict):
             decoded = param_of_attribute(index)
             if decoded is not None and decoded[0] in self:
                 path = decoded[1]
-                marks = path[: len(path) - len(path.lstrip(NUMBER_MARK + TEXT_MARK))]
+                marks = path[: len(path) - len(path.lstrip(_MARKS))]
                 value = whole = self[decoded[0]]
                 for segment in _PATH_SEGMENT.findall(path[len(marks):]):
                     if segment == "[*]":
@@ -2906,7 +2938,7 @@ class _ArgValues(dict):
                     else:
                         value = self.analyzer.attribute(value, segment, None)
                 for mark in reversed(marks):
-                    value = _number_of(value) if mark == NUMBER_MARK else _as_text(value)
+                    value = _number_of(value) if mark == NUMBER_MARK else _as_text(value) if mark == TEXT_MARK else value.sealed_version() if mark == SEALED_MARK else value.unsealed_version()
                 if ANONYMISED in whole.types and ANONYMISED not in value.types:
                     value = value.replace(types=value.types | {ANONYMISED})  # a part of a blurred picture
                 self[index] = value

@@ -269,6 +269,7 @@ class Knowledge:
         self.orm_create_methods = frozenset(orm.get("create-methods", ()))
         self.orm_managers = frozenset(orm.get("managers", ("objects",)))
         self.queryset_methods = frozenset(orm.get("queryset-methods", ()))
+        self.orm_class_queries = frozenset(orm.get("class-queries", ()))
         self.user_proxies = frozenset(f"ext:{name}" for name in orm.get("user-proxies", ()))
         self.user_bases = Globs(orm.get("user-bases", ()))
         self.file_fields = Globs(orm.get("file-fields", ()))
