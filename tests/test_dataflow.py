@@ -856,6 +856,38 @@ def test_sealed_in_helpers_stored_by_peewee_and_opened_again(tmp_path):
     assert lines(tmp_path, files, "BIO003") == marked(files)
 
 
+def test_parts_of_parameters_do_not_grow_without_end(tmp_path):
+    """Items of items through recursion (`flatten(item)` for each item of `items`) keep
+    one path: the analysis converges (no `analysis-limit` warning) and the template
+    still reaches the log."""
+    files = {
+        "m.py": """
+            import logging
+            from insightface.app import FaceAnalysis
+
+            log = logging.getLogger(__name__)
+            app = FaceAnalysis()
+
+            def flatten(items):
+                out = []
+                for item in items:
+                    if isinstance(item, list):
+                        out.extend(flatten(item))
+                    else:
+                        out.append(float(item))
+                return out
+
+            def run(img, consent):
+                if consent:
+                    kept = flatten([app.get(img)[0].normed_embedding])
+                    log.info("kept %s", kept)  # HERE
+        """,
+    }
+    result = run(tmp_path, files)
+    assert not [d for d in result.diagnostics if d.code == "analysis-limit"]
+    assert {(f.path, f.span.line) for f in result.findings if f.rule_id == "BIO003"} == marked(files)
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

@@ -124,10 +124,17 @@ def param_part(param: int, segment: str) -> int | None:
     decoded = param_of_attribute(param)
     if decoded is None or decoded[1].startswith(tuple(_MARKS)):
         return None
+    if segment in ("[*]", "[?]") and decoded[1].endswith(("[*]", "[?]")):
+        # an item of a collection made of items (`[f for f in faces if ...]`) is such an
+        # item: paths do not grow with every pass over a loop
+        return param
     path = decoded[1] + (segment if segment.startswith("[") else "." + segment)
+    if len(_PATH_SEGMENT.findall(path)) > _MAX_PATH_SEGMENTS:
+        return None
     return attribute_param(decoded[0], path)
 
 
+_MAX_PATH_SEGMENTS = 4
 _PATH_SEGMENT = re.compile(r"\[[^\]]*\]|[^.\[]+")
 
 
