@@ -129,7 +129,7 @@ def param_part(param: int, segment: str) -> int | None:
         # item: paths do not grow with every pass over a loop
         return param
     path = decoded[1] + (segment if segment.startswith("[") else "." + segment)
-    if len(_PATH_SEGMENT.findall(path)) > _MAX_PATH_SEGMENTS:
+    if path.count("[") + path.count(".") >= _MAX_PATH_SEGMENTS:
         return None
     return attribute_param(decoded[0], path)
 
@@ -3079,6 +3079,8 @@ def _as_number(value: Val) -> Val:
     template (`[float(x) for x in emb]`), other facial data (a landmark, a box coordinate)
     becomes a plain number. Parameters become "parameter i as a number" (see
     `number_param`): callers passing a template still pass it."""
+    if not value.params:
+        return value.clean()
     # parameters compared as face templates (`float(gallery @ probe)`) give a score
     scored = {int(i) for label in gate_labels(value.gates) if label.startswith("Q:") for i in label[2:].split("|")[0].split(",")}
     params = frozenset(q for q in (number_param(p) for p in value.params if p not in scored) if q is not None)
