@@ -888,6 +888,69 @@ def test_parts_of_parameters_do_not_grow_without_end(tmp_path):
     assert {(f.path, f.span.line) for f in result.findings if f.rule_id == "BIO003"} == marked(files)
 
 
+def test_rows_listed_decrypted_in_a_helper_and_mapped_by_id(tmp_path):
+    """`list(db.scalars(select(Face)))` are Face rows; a helper decrypting each row's
+    sealed encoding (`open_vector(face.encoding_ct)`) and putting it in an exception message
+    leaks the template; a `{face.id: vector}` mapping iterated gives ids, not vectors."""
+    files = {
+        "models.py": """
+            from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+            class Base(DeclarativeBase):
+                pass
+
+            class Face(Base):
+                __tablename__ = "faces"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                encoding_ct: Mapped[bytes]
+        """,
+        "crypto.py": """
+            import os
+            import numpy as np
+            from cryptography.fernet import Fernet
+
+            _fernet = Fernet(os.environ["ALBUM_KEY"])
+
+            def seal_vector(vec):
+                return _fernet.encrypt(np.asarray(vec).tobytes())
+
+            def open_vector(token):
+                return np.frombuffer(_fernet.decrypt(token))
+        """,
+        "tasks.py": """
+            import logging
+            import face_recognition
+            from sqlalchemy import select
+            import crypto
+            from models import Face
+
+            log = logging.getLogger(__name__)
+
+            def add(db, img, consent):
+                if consent:
+                    db.add(Face(encoding_ct=crypto.seal_vector(face_recognition.face_encodings(img)[0])))
+
+            def load(rows):
+                vectors = []
+                for face in rows:
+                    vec = crypto.open_vector(face.encoding_ct)
+                    if vec.shape != (128,):
+                        raise ValueError(f"face {face.id}: got {vec}")  # HERE
+                    vectors.append(vec)
+                return {face.id: vec for face, vec in zip(rows, vectors)}
+
+            def report(by_id):
+                for face_id in sorted(by_id):
+                    log.info("face %s", face_id)
+
+            def recluster(db):
+                rows = list(db.scalars(select(Face).order_by(Face.id)))
+                report(load(rows))
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

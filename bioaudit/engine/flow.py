@@ -1471,7 +1471,14 @@ class FunctionAnalyzer:
     e_GeneratorExp = e_ListComp
 
     def e_DictComp(self, node: ast.DictComp, st: State) -> Val:
-        return self._comprehension(node, st, [node.key, node.value])
+        # a mapping like `{k: v}` with a computed key: its values under the keys, the keys
+        # (what iterating it gives) only as far as they hold data themselves
+        both = self._comprehension(node, st, [node.key, node.value])
+        keys = self.memo.get(id(node.key), EMPTY).flattened()
+        values = self.memo.get(id(node.value), EMPTY).data_only()
+        out = Val(kinds=keys.kinds, sealed=keys.sealed, params=keys.params, gates=both.gates, consent=both.consent,
+                  fields=((MAPPED, values),))
+        return bounded(out)
 
     def e_Lambda(self, node: ast.Lambda, st: State) -> Val:
         return EMPTY
@@ -2101,7 +2108,9 @@ class FunctionAnalyzer:
         if qualname in ("builtins.max", "builtins.min", "builtins.next") and len(call.args) == 1:
             return _element(call.args[0])
         if qualname in ("builtins.sorted", "builtins.reversed", "builtins.list", "builtins.tuple") and len(call.args) == 1 and call.args[0].field(MAPPED) is None:
-            return call.args[0].data_only()
+            # the same items (`list(session.scalars(q))`: the same rows of the model)
+            rows = frozenset(t for t in call.args[0].types if t.startswith((QUERYSET, "pinst:"))) if any(t.startswith(QUERYSET) for t in call.args[0].types) else frozenset()
+            return call.args[0].data_only().replace(types=rows) if rows else call.args[0].data_only()
         if qualname == "builtins.enumerate" and call.args:
             return _positions([EMPTY, _element(call.args[0])])
         if qualname in ("builtins.sorted", "builtins.list", "builtins.set", "builtins.tuple", "builtins.iter") and len(call.args) == 1 and call.args[0].field(MAPPED) is not None and not call.args[0].kinds:
@@ -2945,7 +2954,7 @@ class _ArgValues(dict):
                     else:
                         value = self.analyzer.attribute(value, segment, None)
                 for mark in reversed(marks):
-                    value = _number_of(value) if mark == NUMBER_MARK else _as_text(value) if mark == TEXT_MARK else value.sealed_version() if mark == SEALED_MARK else value.unsealed_version()
+                    value = _number_of(value) if mark == NUMBER_MARK else _as_text(value) if mark == TEXT_MARK else value.sealed_version() if mark == SEALED_MARK else _decrypted(value)
                 if ANONYMISED in whole.types and ANONYMISED not in value.types:
                     value = value.replace(types=value.types | {ANONYMISED})  # a part of a blurred picture
                 self[index] = value
