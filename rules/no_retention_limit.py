@@ -160,7 +160,8 @@ class NoRetentionLimit(Rule):
                 unknown_media.add(_deletion_medium(d))
             named.update(scoped)
         seen: set[tuple[str, str]] = set()
-        for flow in facts.sink_flows:
+        # one finding per store: at a write of the data in the clear when there is one
+        for flow in sorted(facts.sink_flows, key=lambda f: not (f.kinds & RAW_KINDS)):
             if flow.category != "storage":
                 continue
             kinds = sorted((flow.kinds | flow.encrypted_kinds) & RAW_KINDS)

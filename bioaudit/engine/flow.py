@@ -1959,7 +1959,8 @@ class FunctionAnalyzer:
             if self.a.is_encrypted_field(cls, name):
                 continue
             flat = value.flattened()
-            if flat.kinds & RAW_KINDS or flat.params:
+            if flat.kinds & RAW_KINDS or flat.params or flat.sealed or flat.sealed_params:
+                # (encrypted too: kept, for BIO008, BIO009 and BIO011)
                 self.sink(node, f"{cls.qualname}.{name}", "storage", value, st, details={"store": f"table:{cls.qualname}", "orm_field": name})
             if not (flat.kinds & RAW_KINDS or flat.sealed) and self.a.is_file_field(cls, name):
                 # an upload saved to disk by the field (also one taken straight from a
