@@ -89,9 +89,9 @@ class RawFaceImageStored(Rule):
                 call = by_location.get((step.path, step.line))
                 if call is not None:
                     functions.add((call.site.path, call.site.function))
-                else:
-                    # a helper module the picture only went through to a face API (a
-                    # verify) is not where templates are made from it
+                if call is None or call.category != "verify":
+                    # (a helper module that only compared the picture with another, a
+                    # verify, is not where templates are made from it)
                     modules.add(step.path)
             near = [c for c in templates if (c.site.path, c.site.function) in functions]
             if near:

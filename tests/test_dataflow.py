@@ -616,7 +616,7 @@ def test_records_and_numbers_built_from_a_parameter_keep_what_callers_pass(tmp_p
     the age: the caller's record holds the template in `embedding` and nothing in
     `det_score`. `[float(x) for x in embedding]` stored by a helper is the template its
     caller passes; a number made of the face's score, or of two templates compared, is not
-    facial data."""
+    facial data, and neither is a key of the gallery mapping (`list(gallery)[i]`)."""
     files = {
         "eng.py": """
             from dataclasses import dataclass
@@ -630,6 +630,7 @@ def test_records_and_numbers_built_from_a_parameter_keep_what_callers_pass(tmp_p
 
             @dataclass
             class Match:
+                key: str
                 score: float
 
             class Engine:
@@ -642,9 +643,10 @@ def test_records_and_numbers_built_from_a_parameter_keep_what_callers_pass(tmp_p
 
                 @staticmethod
                 def best(probe, gallery):
-                    sims = np.stack(gallery) @ probe
+                    keys = list(gallery)
+                    sims = np.stack([gallery[k] for k in keys]) @ probe
                     i = int(np.argmax(sims))
-                    return Match(score=float(sims[i]))
+                    return Match(key=keys[i], score=float(sims[i]))
 
                 def probe_with_age(self, img):
                     face = self._app.get(img)[0]
@@ -673,7 +675,8 @@ def test_records_and_numbers_built_from_a_parameter_keep_what_callers_pass(tmp_p
                 log.info("embedding %s", probe.embedding)  # HERE
                 log.info("score %s age %s", probe.det_score, age)
                 enqueue("outbox.json", "n1", probe.embedding, probe.det_score)
-                log.info("similarity %s", Engine.best(probe.embedding, [probe.embedding]).score)
+                best = Engine.best(probe.embedding, {number: probe.embedding for number in ("n1",)})
+                log.info("best %s similarity %s", best.key, best.score)
         """,
     }
     assert {(p, l) for p, l, r in found(tmp_path, files) if r in ("BIO003", "BIO004")} == marked(files)

@@ -374,6 +374,49 @@ def test_bio009_same_code_module_and_no_template(tmp_path):
     assert findings(tmp_path / "two", detect_only, "BIO009") == []
 
 
+def test_bio009_helper_modules_the_picture_went_through(tmp_path):
+    """A picture a helper module detects faces in, where that module also computes
+    templates, is kept where templates are made (low); a helper module that only
+    compares it with another picture (a verify) is not, even if it enrols elsewhere."""
+    files = {
+        "recognizers.py": """
+            import face_recognition
+
+            def identify(frame):
+                return [face_recognition.face_encodings(frame, [box]) for box in face_recognition.face_locations(frame)]
+
+            def same_person(a, b):
+                return face_recognition.compare_faces([face_recognition.face_encodings(a)[0]], face_recognition.face_encodings(b)[0])
+        """,
+        "checks.py": """
+            from deepface import DeepFace
+
+            def same_person(a_path, b_path):
+                return DeepFace.verify(img1_path=a_path, img2_path=b_path)["verified"]
+
+            def enrol(path):
+                return DeepFace.represent(img_path=path)
+        """,
+        "main.py": """
+            import cv2
+            import checks
+            import recognizers
+
+            def watch(frame, consent):
+                if consent:
+                    recognizers.identify(frame)
+                    cv2.imwrite("unknown.jpg", frame)  # HERE
+
+            def kyc(id_path, selfie_path, consent):
+                if consent:
+                    cv2.imwrite("id_copy.jpg", cv2.imread(id_path))
+                    return checks.same_person(id_path, selfie_path)
+        """,
+    }
+    found = findings(tmp_path, files, "BIO009")
+    assert at(found) == marked(files)
+
+
 # -- BIO010 minor-without-guardian-consent -----------------------------------------------------
 def test_bio010_estimation_names_and_guardian_checks(tmp_path):
     files = {

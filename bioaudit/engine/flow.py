@@ -2109,9 +2109,13 @@ class FunctionAnalyzer:
         if qualname in ("builtins.max", "builtins.min", "builtins.next") and len(call.args) == 1:
             return _element(call.args[0])
         if qualname in ("builtins.sorted", "builtins.reversed", "builtins.list", "builtins.tuple") and len(call.args) == 1 and call.args[0].field(MAPPED) is None:
-            # the same items (`list(session.scalars(q))`: the same rows of the model)
+            # the same items (`list(session.scalars(q))`: the same rows of the model; a
+            # parameter's items: `list(gallery)` of a mapping callers pass is its keys)
             rows = frozenset(t for t in call.args[0].types if t.startswith((QUERYSET, "pinst:"))) if any(t.startswith(QUERYSET) for t in call.args[0].types) else frozenset()
-            return call.args[0].data_only().replace(types=rows) if rows else call.args[0].data_only()
+            if rows:
+                return call.args[0].data_only().replace(types=rows)
+            items = _element(call.args[0]) if len(call.args[0].params) == 1 and not call.args[0].all_kinds() else None
+            return items if items is not None and items.params != call.args[0].params else call.args[0].data_only()
         if qualname == "builtins.enumerate" and call.args:
             return _positions([EMPTY, _element(call.args[0])])
         if qualname in ("builtins.sorted", "builtins.list", "builtins.set", "builtins.tuple", "builtins.iter") and len(call.args) == 1 and call.args[0].field(MAPPED) is not None and not call.args[0].kinds:
