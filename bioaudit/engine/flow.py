@@ -59,6 +59,7 @@ def keyword_param(key: str) -> int:
 _ATTRIBUTE_PARAMS = 64  # parameters 0..63 can have their attributes followed
 
 
+@functools.lru_cache(maxsize=65536)
 def attribute_param(index: int, attr: str) -> int | None:
     raw = attr.encode("utf-8", "surrogatepass")
     if not 0 <= index < _ATTRIBUTE_PARAMS or not raw or len(raw) > 48:
@@ -76,6 +77,7 @@ OPENED_MARK = "!"  # a parameter decrypted: what callers pass, unsealed (`unseal
 _MARKS = NUMBER_MARK + TEXT_MARK + SEALED_MARK + OPENED_MARK
 
 
+@functools.lru_cache(maxsize=65536)
 def sealed_param(param: int, mark: str = SEALED_MARK) -> int | None:
     """Parameter `param` as encrypted data (written to shared state sealed), or with
     `OPENED_MARK` as decrypted data."""
@@ -96,6 +98,7 @@ def _decrypted(value: Val) -> Val:
     return out.replace(params=(out.params - value.flattened().params) | opened) if opened else out
 
 
+@functools.lru_cache(maxsize=65536)
 def _text_param(param: int) -> int:
     """Parameter `param` where it is known to be text (see `_narrow`)."""
     if 0 <= param < TEXT_PARAM:
@@ -106,6 +109,7 @@ def _text_param(param: int) -> int:
     return param
 
 
+@functools.lru_cache(maxsize=65536)
 def number_param(param: int) -> int | None:
     if 0 <= param < TEXT_PARAM:
         return NUMBER_PARAM + param
@@ -115,6 +119,7 @@ def number_param(param: int) -> int | None:
     return param if param >= NUMBER_PARAM or decoded is not None else None
 
 
+@functools.lru_cache(maxsize=65536)
 def param_part(param: int, segment: str) -> int | None:
     """The parameter index for a part of what `param` stands for: `segment` is an
     attribute name, `[*]` (an element) or `[k]` (a position or key), appended to the path
@@ -144,6 +149,7 @@ def _holder_param(param: int) -> int:
     return decoded[0] if decoded is not None else param
 
 
+@functools.lru_cache(maxsize=65536)
 def param_of_attribute(param: int) -> tuple[int, str] | None:
     """(parameter, attribute) an `attribute_param` index stands for; None for others."""
     if param >= 0:
