@@ -22,7 +22,11 @@ class PlaintextTransmission(Rule):
       unverified SSL context (`ssl._create_unverified_context()`, `CERT_NONE`) or
       `ssl=False` on the sending call;
     - over a plain `socket.socket` (no `ssl` wrapping), or an MQTT client (paho) on which
-      `tls_set()` was never called.
+      `tls_set()` was never called;
+    - through a Kafka producer (kafka-python, aiokafka, confluent-kafka) whose
+      `security_protocol` (`"security.protocol"`) is not SSL or SASL_SSL: PLAINTEXT is the
+      clients' default (low confidence when the setting comes from a mapping bioaudit
+      cannot read, `KafkaProducer(**profiles[name])`).
 
     Loopback URLs (`localhost`, `127.0.0.1`) are not reported: the data does not leave
     the machine.
@@ -114,6 +118,12 @@ class PlaintextTransmission(Rule):
             if "inst:paho.mqtt.client.Client" in types and "tls:on" not in types:
                 reasons.append("over MQTT without TLS (`tls_set()` is never called on the client)")
                 confidence = cap(confidence, Confidence.MEDIUM)
+            if "tls:kafka-plain" in types and "tls:on" not in types:
+                reasons.append("over Kafka without TLS (`security_protocol` is not SSL or SASL_SSL)")
+                confidence = cap(confidence, Confidence.MEDIUM)
+            elif "tls:kafka-unknown" in types and "tls:on" not in types:
+                reasons.append("over Kafka, maybe without TLS (the producer's `security_protocol` comes from a mapping bioaudit cannot read)")
+                confidence = Confidence.LOW
             if flow.sink == "paho.mqtt.publish.single" and not re.search(r"\btls\s*=", statement):
                 reasons.append("over MQTT without a `tls=` setting")
                 confidence = cap(confidence, Confidence.MEDIUM if flow.site.end_line == flow.site.line else Confidence.LOW)

@@ -50,6 +50,8 @@ PLAIN = {
         import paho.mqtt.client as mqtt
         import requests
 
+        PROFILES = {"edge": {"bootstrap_servers": "edge:9092"}}
+
         def enc_of(img):
             return face_recognition.face_encodings(img)[0]
 
@@ -89,6 +91,19 @@ PLAIN = {
 
             def push(self, img):
                 self.http.post("https://hq.example.com/faces", json={"e": enc_of(img).tolist()})  # HERE
+
+        def stream_kafka(img):
+            from kafka import KafkaProducer
+            from confluent_kafka import Producer
+            plain = KafkaProducer(bootstrap_servers="edge:9092")
+            plain.send("faces", value=enc_of(img).tobytes())  # HERE
+            secure = KafkaProducer(bootstrap_servers="core:9093", security_protocol="SASL_SSL")
+            secure.send("faces", value=enc_of(img).tobytes())
+            Producer({"bootstrap.servers": "edge:9092"}).produce("faces", enc_of(img).tobytes())  # HERE
+            Producer({"bootstrap.servers": "core:9093", "security.protocol": "SSL"}).produce("faces", enc_of(img).tobytes())
+            producers = {}
+            producers["edge"] = KafkaProducer(**PROFILES["edge"])
+            producers["edge"].send("faces", value=enc_of(img).tobytes())  # HERE
     """,
 }
 

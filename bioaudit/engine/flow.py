@@ -197,6 +197,7 @@ _MEMORY_BUFFERS = frozenset({"io.BytesIO", "io.StringIO"})
 # whether it gives one row (else the rows)
 _SQLALCHEMY_SELECT = frozenset({"sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.sql.expression.select", "sqlalchemy.future.select"})
 _SESSION_RUNS = {"scalars": False, "execute": False, "stream_scalars": False, "scalar": True, "scalar_one": True, "scalar_one_or_none": True}
+_KAFKA_PRODUCERS = frozenset({"kafka.KafkaProducer", "aiokafka.AIOKafkaProducer", "confluent_kafka.Producer"})
 # str/bytes methods that give back the same characters (a key literal stays one)
 _SAME_TEXT_METHODS = frozenset({"encode", "decode", "strip", "rstrip", "lstrip"})
 # DB-API fetches: method -> whether it returns one row (else a list of rows)
@@ -1004,12 +1005,21 @@ class FunctionAnalyzer:
         name = _root_name(target.value)
         if name is None:
             return
+        # what is kept under a key not known here: its data, and what object it is
+        # (`clients[name] = KafkaProducer(...)`, read back as `clients[name]`)
+        kept = value.data_only()
+        objects = frozenset(t for t in value.types if t.startswith(("inst:", "pinst:", "tls:")))
+        if objects:
+            kept = kept.replace(types=objects)
         if isinstance(target.value, ast.Name) and name in st.env:
             holder = st.env[name]
             if key.const is not None:
                 st.env[name] = with_field(holder, key.const, value, strong=True)
             else:
-                st.env[name] = with_field(holder, MAPPED, value.data_only(), strong=False)
+                st.env[name] = with_field(holder, MAPPED, kept, strong=False)
+        elif isinstance(target.value, ast.Name) and name not in self._locals() and (kept.tainted or objects):
+            # a module-level mapping filled by a function (a cache of clients or templates)
+            self.a.write_state(("global", self.module.key, name), Val(fields=((MAPPED, kept),)), self)
         elif isinstance(target.value, ast.Attribute):
             # `self.gallery[name] = enc`: the container attribute holds the data now
             self._mutate(target.value, Val(fields=((MAPPED, value.data_only()),)) if key.const is None else value, st)
@@ -1285,6 +1295,9 @@ class FunctionAnalyzer:
             value = self._keyed(base, key.const, node)
         elif base.field(MAPPED) is not None:
             value = base.flattened().data_only()
+            kept = frozenset(t for t in base.field(MAPPED).types if t.startswith("tls:") or not t.startswith(_MARKER_TAGS))
+            if kept:
+                value = value.replace(types=kept)  # objects kept by key (`clients[name]`) stay what they are
         elif isinstance(node.slice, ast.Slice):
             value = base.data_only()
         else:
@@ -2185,6 +2198,8 @@ class FunctionAnalyzer:
                 types = types | {f"region:{region}"}
             if _may_be_false(next((kw.value for kw in call.node.keywords if kw.arg == "verify"), None)):
                 types = types | {TLS_OFF}  # `boto3.client("rekognition", verify=False)`, `httpx.Client(verify=ca or False)`
+            if spec.returns_type in _KAFKA_PRODUCERS:
+                types = types | {self._kafka_security(call)}
             result = Val(types=types)
             if spec.keeps_taint:
                 result = join(result, combine([call.receiver, *call.args, *call.kwargs.values()]).data_only())
@@ -2246,6 +2261,20 @@ class FunctionAnalyzer:
         if spec.taints_receiver and isinstance(node.func, ast.Attribute):
             self._mutate(node.func.value, source(spec.taints_receiver, self.step(node, f"{spec.taints_receiver} stored in the model by `{_short(spec.call)}`")), st)
         return result
+
+    def _kafka_security(self, call: "_Call") -> str:
+        """`tls:on` for a Kafka producer configured for SSL or SASL_SSL, `tls:kafka-plain`
+        when it is not (the clients' default is PLAINTEXT), `tls:kafka-unknown` when the
+        setting comes from a mapping bioaudit cannot read (`**profiles[name]`)."""
+        node = call.node
+        protocol = next((self._literal_of(kw.value) for kw in node.keywords if kw.arg == "security_protocol"), None)
+        if protocol is None and node.args:
+            config = self._literal_of(node.args[0])
+            if isinstance(config, dict):
+                protocol = config.get("security.protocol", "PLAINTEXT")
+        if protocol is None and (any(kw.arg is None for kw in node.keywords) or node.args):
+            return "tls:kafka-unknown"
+        return "tls:on" if str(protocol or "PLAINTEXT").upper() in ("SSL", "SASL_SSL") else "tls:kafka-plain"
 
     def _rows(self, spec: ApiSpec, node: ast.AST) -> Val:
         """An array with one row per face whose columns hold different things (YuNet:
