@@ -954,6 +954,42 @@ def test_rows_listed_decrypted_in_a_helper_and_mapped_by_id(tmp_path):
     assert lines(tmp_path, files, "BIO003") == marked(files)
 
 
+def test_a_helper_picking_named_keys_of_a_mapping_gets_those_keys(tmp_path):
+    """`{name: visit.get(name) for name in FIELDS}` in a helper keeps only those keys of
+    the mapping its caller passes (the landmarks under another key stay out), also keys a
+    `**profile(...)` added; `visit["keypoints"]` gets the landmarks."""
+    files = {
+        "events.py": """
+            import json
+            import logging
+
+            log = logging.getLogger(__name__)
+            FIELDS = ("visitor_id", "age_band")
+
+            def publish(visit):
+                event = {name: visit.get(name) for name in FIELDS}
+                log.info("visit %s", json.dumps(event))
+                log.debug("points %s", visit["keypoints"])  # HERE
+        """,
+        "tasks.py": """
+            import mediapipe as mp
+            import events
+
+            def profile(face):
+                return {"age_band": "adult", "mood": "calm"}
+
+            def handle(frame, visitor_id, signage):
+                if not signage:
+                    return
+                result = mp.solutions.face_mesh.FaceMesh().process(frame)
+                landmarks = result.multi_face_landmarks[0]
+                visit = {"visitor_id": visitor_id, "keypoints": landmarks, **profile(frame)}
+                events.publish(visit)
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files)
+
+
 def test_a_store_named_by_the_caller_is_that_store(tmp_path):
     """`save(obj, "faces.pkl")` in one module, `pickle.dump(obj, open(path))` in the
     helper: the helper writes faces.pkl, and reading faces.pkl back is facial data."""

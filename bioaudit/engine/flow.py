@@ -1330,6 +1330,11 @@ class FunctionAnalyzer:
             self._age_read(node, str(key), fld)
         elif node is not None and not base.fields:
             self._param_age_read(base, str(key))
+        if fld is None and len(base.params) == 1 and not (base.kinds or base.fields or base.sealed or base.sealed_params):
+            index = param_part(next(iter(base.params)), f"[{key}]") if "]" not in str(key) and "." not in str(key) else None
+            if index is not None:
+                # `visit["keypoints"]` of a parameter: what callers' mappings hold there
+                return Val(params=frozenset({index}), gates=base.gates, consent=base.consent or self.k.consent_attributes.match(key))
         value = fld if fld is not None else _element(base)
         if fld is None and not base.fields and base.conf == LOW and base.kinds and not _DATA_KEYS.search(str(key)):
             # templates known only by a store's name (`encodings = json.load(f)`): a
@@ -1459,6 +1464,8 @@ class FunctionAnalyzer:
             key = self.expr(k, st) if k is not None else EMPTY
             if k is not None and key.const is not None:
                 fields[key.const] = value
+            elif k is None and value.fields and value.field(MAPPED) is None and not value.kinds:
+                fields.update(value.fields)  # `**profile(obs)` of a mapping with known keys
             else:
                 rest = join(rest, Val(fields=((MAPPED, value.data_only()),)))
         out = rest
@@ -1489,7 +1496,29 @@ class FunctionAnalyzer:
     e_SetComp = e_ListComp
     e_GeneratorExp = e_ListComp
 
+    def _over_literal_names(self, node) -> list | None:
+        """The names a comprehension's one loop runs over when they are written in the
+        code (`for name in VISIT_FIELDS`, a module constant tuple of strings)."""
+        if len(node.generators) != 1 or node.generators[0].ifs or not isinstance(node.generators[0].target, ast.Name):
+            return None
+        names = self._literal_of(node.generators[0].iter)
+        if isinstance(names, list) and 0 < len(names) <= 16 and all(isinstance(n, str) for n in names):
+            return names
+        return None
+
     def e_DictComp(self, node: ast.DictComp, st: State) -> Val:
+        names = self._over_literal_names(node)
+        if names is not None and isinstance(node.key, ast.Name) and node.key.id == node.generators[0].target.id:
+            # `{name: visit.get(name) for name in FIELDS}`: a record of those fields
+            self.expr(node.generators[0].iter, st)
+            fields = {}
+            for name in names:
+                inner = st.copy()
+                inner.env[node.key.id] = Val(const=name)
+                fields[name] = self.expr(node.value, inner)
+            # (still a mapping: iterating it gives its keys, see `_element`)
+            fields[MAPPED] = EMPTY
+            return bounded(Val(fields=tuple(sorted(fields.items()))))
         # a mapping like `{k: v}` with a computed key: its values under the keys, the keys
         # (what iterating it gives) only as far as they hold data themselves
         both = self._comprehension(node, st, [node.key, node.value])
@@ -2686,7 +2715,7 @@ class FunctionAnalyzer:
                     names = {str(n).lstrip(REPR_HIDDEN) for n in named}
                     shape = shape.replace(fields=tuple(f for f in shape.fields if (f[0].lstrip(REPR_HIDDEN) in names) == keep))
             return shape.flattened()
-        if method == "get" and call.args and isinstance(call.args[0].const, str) and (call.receiver.fields or (call.receiver.params and call.receiver.params == self._kwargs_param)):
+        if method == "get" and call.args and isinstance(call.args[0].const, str) and (call.receiver.fields or (len(call.receiver.params) == 1 and not call.receiver.kinds)):
             # `resp.get("result", [])` is `resp["result"]` (or the default): the fields of
             # an API result keep their kinds; `kwargs.get("score")` is the `score=` keyword
             return join(self._keyed(call.receiver, call.args[0].const), combine(call.args[1:]))
@@ -2989,8 +3018,8 @@ class _ArgValues(dict):
                         # an item at a key or position not known: a mapping's values
                         value = value.flattened().data_only() if value.field(MAPPED) is not None else _element(value)
                     elif segment.startswith("["):
-                        # a position or key: that field when the argument has it, else all
-                        value = value.field(segment[1:-1]) or _element(value)
+                        # a key or position: what the argument holds there
+                        value = self.analyzer._keyed(value, segment[1:-1])
                     else:
                         value = self.analyzer.attribute(value, segment, None)
                 for mark in reversed(marks):
