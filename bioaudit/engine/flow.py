@@ -143,6 +143,15 @@ _MAX_PATH_SEGMENTS = 4
 _PATH_SEGMENT = re.compile(r"\[[^\]]*\]|[^.\[]+")
 
 
+def _part_of(value: Val, segment: str) -> Val | None:
+    """`value` is (a part of) exactly one parameter and nothing else: the parameter for its
+    part `segment` (see `param_part`), as a value; None otherwise."""
+    if len(value.params) != 1 or value.kinds or value.fields or value.sealed or value.sealed_params:
+        return None
+    index = param_part(next(iter(value.params)), segment)
+    return Val(params=frozenset({index}), gates=value.gates, consent=value.consent) if index is not None else None
+
+
 def _holder_param(param: int) -> int:
     """The parameter whose attribute `param` is (itself for a plain parameter)."""
     decoded = param_of_attribute(param)
@@ -1261,9 +1270,9 @@ class FunctionAnalyzer:
                     # a level of an API result the item fields apply below
                     # (`results.detections[0].location_data.relative_bounding_box`)
                     data = base.data_only()
-                elif len(base.params) == 1 and not (base.kinds or base.sealed or base.sealed_params) and (index := param_part(next(iter(base.params)), attr)) is not None:
+                elif (part := _part_of(base.replace(fields=()), attr)) is not None:
                     # `face.bbox` of a parameter: what callers pass there has it
-                    data = base.data_only().replace(fields=(), params=frozenset({index}))
+                    data = base.data_only().replace(fields=(), params=part.params)
                     self._param_age_read(base, attr)
                 else:
                     # an attribute never assigned facial data holds what the whole object
@@ -1302,8 +1311,7 @@ class FunctionAnalyzer:
             value = base.data_only()
         else:
             # an item of a parameter: a value callers' mappings or sequences hold
-            index = param_part(next(iter(base.params)), "[?]") if len(base.params) == 1 and not (base.kinds or base.fields or base.sealed or base.sealed_params) else None
-            value = Val(params=frozenset({index}), gates=base.gates, consent=base.consent) if index is not None else _element(base)
+            value = _part_of(base, "[?]") or _element(base)
         if key.gates:
             value = value.replace(gates=gates_and(value.gates, key.gates))
         return value
@@ -1330,11 +1338,9 @@ class FunctionAnalyzer:
             self._age_read(node, str(key), fld)
         elif node is not None and not base.fields:
             self._param_age_read(base, str(key))
-        if fld is None and len(base.params) == 1 and not (base.kinds or base.fields or base.sealed or base.sealed_params):
-            index = param_part(next(iter(base.params)), f"[{key}]") if "]" not in str(key) and "." not in str(key) else None
-            if index is not None:
-                # `visit["keypoints"]` of a parameter: what callers' mappings hold there
-                return Val(params=frozenset({index}), gates=base.gates, consent=base.consent or self.k.consent_attributes.match(key))
+        if fld is None and "]" not in str(key) and "." not in str(key) and (part := _part_of(base, f"[{key}]")) is not None:
+            # `visit["keypoints"]` of a parameter: what callers' mappings hold there
+            return part.replace(consent=True) if self.k.consent_attributes.match(key) else part
         value = fld if fld is not None else _element(base)
         if fld is None and not base.fields and base.conf == LOW and base.kinds and not _DATA_KEYS.search(str(key)):
             # templates known only by a store's name (`encodings = json.load(f)`): a
@@ -3242,25 +3248,19 @@ def _element(container: Val) -> Val:
         # by its annotation (`templates: list[Template]`) are what callers put in it
         rows = frozenset(f"pinst:{t[len(QUERYSET):]}" for t in container.types if t.startswith(QUERYSET))
         return Val(types=rows, params=container.params, gates=container.gates, consent=container.consent)
-    if len(container.params) == 1 and not (container.kinds or container.fields or container.sealed or container.sealed_params):
-        # an element of a parameter: what callers' containers hold (`for name, enc in
-        # known:` in a helper gets the names and templates its callers pass, apart)
-        index = param_part(next(iter(container.params)), "[*]")
-        if index is not None:
-            return Val(params=frozenset({index}), gates=container.gates, consent=container.consent)
+    # an element of a parameter: what callers' containers hold (`for name, enc in known:`
+    # in a helper gets the names and templates its callers pass, apart)
+    part = _part_of(container, "[*]")
+    if part is not None:
+        return part
     return container.replace(types=frozenset(), const=None, store=None)
 
 
 def _param_positions(value: Val, count: int) -> list[Val] | None:
     """`a, b = value` where `value` is (a part of) one parameter: each position a part of
     its own (see `param_part`)."""
-    if len(value.params) != 1 or value.kinds or value.fields or value.sealed or value.sealed_params:
-        return None
-    param = next(iter(value.params))
-    parts = [param_part(param, f"[{i}]") for i in range(count)]
-    if any(p is None for p in parts):
-        return None
-    return [Val(params=frozenset({p}), gates=value.gates, consent=value.consent) for p in parts]
+    parts = [_part_of(value, f"[{i}]") for i in range(count)]
+    return None if any(p is None for p in parts) else parts
 
 
 def _positions(values: list[Val]) -> Val:
