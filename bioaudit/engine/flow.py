@@ -78,15 +78,21 @@ _MARKS = NUMBER_MARK + TEXT_MARK + SEALED_MARK + OPENED_MARK
 
 
 @functools.lru_cache(maxsize=65536)
+def _marked_part(param: int, mark: str) -> int | None:
+    """A part of a parameter (see `attribute_param`) under `mark`: None when `param` is not
+    such a part or is marked already."""
+    decoded = param_of_attribute(param)
+    if decoded is None or decoded[1].startswith(tuple(_MARKS)):
+        return None
+    return attribute_param(decoded[0], mark + decoded[1])
+
+
 def sealed_param(param: int, mark: str = SEALED_MARK) -> int | None:
     """Parameter `param` as encrypted data (written to shared state sealed), or with
     `OPENED_MARK` as decrypted data."""
     if 0 <= param < _ATTRIBUTE_PARAMS:
         return attribute_param(param, mark)
-    decoded = param_of_attribute(param)
-    if decoded is not None and not decoded[1].startswith(tuple(_MARKS)):
-        return attribute_param(decoded[0], mark + decoded[1])
-    return None
+    return _marked_part(param, mark)
 
 
 def _decrypted(value: Val) -> Val:
@@ -103,20 +109,17 @@ def _text_param(param: int) -> int:
     """Parameter `param` where it is known to be text (see `_narrow`)."""
     if 0 <= param < TEXT_PARAM:
         return param + TEXT_PARAM
-    decoded = param_of_attribute(param)
-    if decoded is not None and not decoded[1].startswith(_MARKS):
-        return attribute_param(decoded[0], TEXT_MARK + decoded[1]) or param
-    return param
+    return _marked_part(param, TEXT_MARK) or param
 
 
 @functools.lru_cache(maxsize=65536)
 def number_param(param: int) -> int | None:
     if 0 <= param < TEXT_PARAM:
         return NUMBER_PARAM + param
-    decoded = param_of_attribute(param)
-    if decoded is not None and not decoded[1].startswith(tuple(_MARKS)):
-        return attribute_param(decoded[0], NUMBER_MARK + decoded[1])
-    return param if param >= NUMBER_PARAM or decoded is not None else None
+    marked = _marked_part(param, NUMBER_MARK)
+    if marked is not None:
+        return marked
+    return param if param >= NUMBER_PARAM or param_of_attribute(param) is not None else None
 
 
 @functools.lru_cache(maxsize=65536)
