@@ -910,31 +910,14 @@ class Analysis:
         if key in cache:
             return cache[key]
         cache[key] = None  # import cycles
-        found = None
-        bindings = 0
+        bindings, found = _bindings(module.tree.body, name)
         for stmt in module.tree.body:
-            if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                for target in targets:
-                    if isinstance(target, ast.Name) and target.id == name:
-                        bindings += 1
-                        found = _literal(stmt.value) if stmt.value is not None else None
-                    elif isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple) and len(target.elts) == len(stmt.value.elts):
-                        for element, value in zip(target.elts, stmt.value.elts):
-                            if isinstance(element, ast.Name) and element.id == name:
-                                bindings += 1
-                                found = _literal(value)
-                    elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
-                        bindings += 2  # bound by unpacking we do not follow
-            elif isinstance(stmt, ast.ImportFrom) and depth < 4:
+            if isinstance(stmt, ast.ImportFrom) and depth < 4:
                 for alias in stmt.names:
                     if (alias.asname or alias.name) == name:
                         bindings += 1
                         source = self.index.resolve_import(module, stmt.module or "", stmt.level)
                         found = self.module_literal(self.index.modules[source], alias.name, depth + 1) if source in self.index.modules else None
-            elif not isinstance(stmt, (ast.Expr, ast.Import, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(stmt)):
-                    bindings += 2  # bound inside `if`/`try`/`for`: which value holds is not known
         if bindings != 1 or name in self.assigned_by_functions(module):
             found = None
         cache[key] = found
@@ -948,14 +931,8 @@ class Analysis:
         key = (cls.key, attr)
         if key in cache:
             return cache[key]
-        found, bindings = None, 0
         for current in self.mro(cls):
-            for stmt in current.node.body:
-                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                    if any(isinstance(t, ast.Name) and t.id == attr for t in targets):
-                        bindings += 1
-                        found = _literal(stmt.value)
+            bindings, found = _bindings(current.node.body, attr)
             for method in current.node.body:
                 if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
@@ -1150,6 +1127,35 @@ def _root_of(node: ast.AST) -> ast.Name | None:
 
 # methods through which a class-based view runs each request's handler
 _VIEW_FRONTS = ("dispatch", "initial")
+
+
+def _bindings(body: list[ast.stmt], name: str) -> tuple[int, object]:
+    """How often the statements `body` (a module's or a class's) bind `name`, and the
+    literal of the binding when it is a literal (`A = ("x",)`, `A, B = 7, 30`). A binding
+    that cannot be followed (unpacking, inside `if`/`try`/`for`) counts twice: which value
+    holds is not known. Imports are the caller's to count."""
+    found = None
+    bindings = 0
+    for stmt in body:
+        if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
+            continue  # `actions: tuple` declares, it binds nothing
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    bindings += 1
+                    found = _literal(stmt.value)
+                elif isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple) and len(target.elts) == len(stmt.value.elts):
+                    for element, value in zip(target.elts, stmt.value.elts):
+                        if isinstance(element, ast.Name) and element.id == name:
+                            bindings += 1
+                            found = _literal(value)
+                elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                    bindings += 2
+        elif not isinstance(stmt, (ast.Expr, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(stmt)):
+                bindings += 2
+    return bindings, found
 
 
 def _age_read_context(site: Site | None) -> frozenset:

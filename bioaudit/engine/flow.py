@@ -3169,7 +3169,7 @@ def _as_number(value: Val) -> Val:
     if not value.params:
         return value.clean()
     # parameters compared as face templates (`float(gallery @ probe)`) give a score
-    scored = {int(i) for label in gate_labels(value.gates) if label.startswith("Q:") for i in label[2:].split("|")[0].split(",")}
+    scored = {i for label in gate_labels(value.gates) if label.startswith("Q:") for i in _compared(label)[0]}
     params = frozenset(q for q in (number_param(p) for p in value.params if p not in scored) if q is not None)
     return value.clean().replace(params=params) if params else value.clean()
 
