@@ -57,6 +57,8 @@ def _deletion_medium(deletion) -> str:
         return "collection"
     if how.startswith(("os.", "shutil.", "pathlib.", "pickle.", "json.", "numpy.", "joblib.", "torch.", "yaml.", "dill.", "io.File")):
         return "file"
+    if how.rsplit(".", 1)[-1] in ("unlink", "rmtree", "rmdir"):
+        return "file"  # `path.unlink()` on a path built at run time removes a file, not a row
     if how.startswith("redis.") or how.rsplit(".", 1)[-1] in ("hdel", "srem", "zrem", "expire", "expireat", "pexpire"):
         return "redis"
     if how.endswith((".delete_object", ".delete_objects", ".put_bucket_lifecycle_configuration", ".put_bucket_lifecycle")):

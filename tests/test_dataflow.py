@@ -1304,3 +1304,166 @@ def test_an_upload_saved_in_one_module_and_read_by_a_face_api_in_another_is_a_st
     notes = [step.note for step in flow.steps]
     assert any("read as a face image by `same_person()`" in n for n in notes), notes
     assert any("written to the file by `upload.save`" in n for n in notes), notes
+
+
+def test_urls_from_callers_and_environment_defaults(tmp_path):
+    """A helper that posts to the URL its caller gives sends over that URL's scheme; the
+    default of `os.environ.get` is what runs where the variable is not set (an `http://`
+    default is plaintext); a key literal that is an environment default is reported
+    where it is written, not where the cipher takes it."""
+    files = {
+        "app/__init__.py": "",
+        "app/settings.py": """
+            import os
+
+            MATCHER = os.environ.get("MATCHER_URL", "http://matcher.lan:8000")
+            SECURE = os.environ.get("SECURE_URL", "https://vault.example.com")
+            KEY = os.environ.get(
+                "FACE_KEY", "ZmFjZS1hdHRlbmRhbmNlLWRldi1rZXktMDAwMDAwMDA="  # BIO011
+            )
+        """,
+        "app/client.py": """
+            import requests
+
+            def upload(base, payload):
+                requests.post(f"{base}/v1/templates", json=payload, timeout=5)  # BIO005
+        """,
+        "app/enrol.py": """
+            import requests
+            import face_recognition
+            from cryptography.fernet import Fernet
+            from . import settings
+            from .client import upload
+
+            def enrol(img, consent):
+                if not consent:
+                    return
+                enc = face_recognition.face_encodings(img)[0]
+                upload("http://matcher.lan:8000", {"enc": enc.tolist()})
+                upload("https://matcher.example.com", {"enc": enc.tolist()})
+                requests.post(settings.MATCHER + "/v1/probe", json={"enc": enc.tolist()})  # BIO005
+                requests.post(settings.SECURE + "/v1/probe", json={"enc": enc.tolist()})
+                with open("enc.bin", "wb") as fh:
+                    fh.write(Fernet(settings.KEY).encrypt(enc.tobytes()))
+        """,
+    }
+    expected = {(path, line, rule) for rule in ("BIO005", "BIO011") for path, line in marked(files, f"# {rule}")}
+    assert {f for f in found(tmp_path, files) if f[2] in ("BIO005", "BIO011")} == expected
+
+
+def test_framework_objects_shared_by_requests_and_encrypted_data_handed_to_helpers(tmp_path):
+    """What a Sanic start-up listener stores on `app.ctx` is what routes read back from
+    `request.app.ctx`, also in helpers the context is passed to: the vault there encrypts,
+    so the helper's table write is not plaintext (no BIO004), but it is still kept with no
+    deletion (BIO008); a file under `root / name` with a run-time name is still a path
+    (the selfie kept beside the template, BIO009); a row table is not removed by a
+    `path.unlink()` of a file."""
+    files = {
+        "kiosk/__init__.py": "",
+        "kiosk/vault.py": """
+            import os
+            from cryptography.fernet import Fernet
+
+            class Vault:
+                def __init__(self):
+                    self._fernet = Fernet(os.environ["KEY"])
+
+                def seal(self, data):
+                    return self._fernet.encrypt(data)
+        """,
+        "kiosk/db.py": """
+            def save(conn, vid, sealed):
+                conn.execute("INSERT INTO audit (vid, probe) VALUES (?, ?)", (vid, sealed))  # BIO008
+
+            def save_plain(conn, vid, probe):
+                conn.execute("INSERT INTO plain (vid, probe) VALUES (?, ?)", (vid, probe))  # BIO004 BIO008
+        """,
+        "kiosk/selfies.py": """
+            from pathlib import Path
+
+            class Selfies:
+                def __init__(self, root: Path, vault):
+                    self.root = root
+                    self.vault = vault
+
+                def put(self, ref, jpeg):
+                    (self.root / Path(ref).name).write_bytes(self.vault.seal(jpeg))  # BIO009
+
+                def purge(self, ref):
+                    (self.root / Path(ref).name).unlink()
+        """,
+        "kiosk/app.py": """
+            import sqlite3
+            from pathlib import Path
+            import cv2
+            import face_recognition
+            from sanic import Sanic
+            from sanic.response import json
+            from . import db
+            from .selfies import Selfies
+            from .vault import Vault
+
+            app = Sanic("kiosk")
+
+            @app.before_server_start
+            async def setup(app_, _loop):
+                app_.ctx.db = sqlite3.connect("kiosk.db")
+                app_.ctx.vault = Vault()
+                app_.ctx.selfies = Selfies(Path("/srv/selfies"), app_.ctx.vault)
+
+            def _enrol(ctx, vid, rgb):
+                enc = face_recognition.face_encodings(rgb)[0]
+                db.save(ctx.db, vid, ctx.vault.seal(enc.tobytes()))
+                db.save_plain(ctx.db, vid, enc.tobytes())
+                ctx.selfies.put(f"{vid}.jpg", cv2.imencode(".jpg", rgb)[1].tobytes())
+
+            @app.post("/enrol")
+            async def enrol(request):
+                if request.form.get("consent") != "yes":
+                    return json({"ok": False}, status=403)
+                _enrol(request.app.ctx, request.form.get("id"), face_recognition.load_image_file(request.files.get("photo").body))
+                return json({"ok": True})
+        """,
+    }
+    rules = ("BIO004", "BIO008", "BIO009")
+    expected = {
+        (rel, number, rule)
+        for rel, text in files.items()
+        for number, line in enumerate(textwrap.dedent(text).lstrip("\n").splitlines(), 1)
+        for rule in rules
+        if "#" in line and rule in line.rsplit("#", 1)[1]
+    }
+    assert len(expected) == 4
+    assert {f for f in found(tmp_path, files) if f[2] in rules} == expected
+
+
+def test_a_project_method_is_an_end_by_its_class_and_name(tmp_path):
+    """`Turnstile.pulse()` opens a door (an access end) by its class and method name; a
+    method of a class whose name alone names an end (`DoorUnlocker.describe`) is not that
+    end."""
+    files = {
+        "gate.py": """
+            import face_recognition as fr
+
+            class Turnstile:
+                def pulse(self, lane):
+                    print("pulse", lane)
+
+            class DoorUnlocker:
+                def describe(self):
+                    return "front door"
+
+            def enter(img, known, consented):
+                if not consented:
+                    return
+                if fr.compare_faces([known], fr.face_encodings(img)[0])[0]:  # BIO002
+                    Turnstile().pulse(1)
+
+            def label(img, known, consented, unlocker: DoorUnlocker):
+                if not consented:
+                    return
+                if fr.compare_faces([known], fr.face_encodings(img)[0])[0]:
+                    print(unlocker.describe())
+        """,
+    }
+    assert lines(tmp_path, files, "BIO002") == marked(files, "# BIO002")

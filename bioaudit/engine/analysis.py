@@ -12,7 +12,7 @@ from typing import Iterable
 from bioaudit.engine.facts import Decision, Deletion, FaceCall, Fallback, KeyUse, ProjectFacts, SinkFlow, Site
 from bioaudit.engine.flow import HIGH, LOW, WRITTEN, Events, FunctionAnalyzer, Summary, _dotted, _last_name, _literal, is_dependency_call, sealed_param
 from bioaudit.engine.index import MODULE_BODY, ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex, walk_own
-from bioaudit.engine.knowledge import Knowledge
+from bioaudit.engine.knowledge import RAW_KINDS, Knowledge
 from bioaudit.engine.values import EMPTY, Val, bounded, join, without_params
 from bioaudit.model import Confidence, Step
 
@@ -325,7 +325,9 @@ class Analysis:
 
     def record_remote_sink(self, sink_id: str, value: Val, trace: tuple, conf: int, analyzer: FunctionAnalyzer, details: dict | None = None) -> None:
         bucket = self.remote_sinks.setdefault(analyzer.f.key, {})
-        if sink_id not in bucket:
+        # the first flow found is kept, unless a later one brings data in the clear and it
+        # brought only encrypted data (one argument sealed, another not)
+        if sink_id not in bucket or (value.kinds & RAW_KINDS and not bucket[sink_id][0].kinds & RAW_KINDS):
             bucket[sink_id] = (value, trace, conf, details or {})
 
     def closure_value(self, func: FunctionInfo, name: str) -> Val | None:
@@ -738,16 +740,22 @@ class Analysis:
             return any(k.entry_classes.match(b) for b in self.external_bases(info.cls))
         return False
 
-    def _decorator_qualname(self, module: ModuleInfo, dec: ast.expr) -> str:
+    def _decorator_qualname(self, module: ModuleInfo, dec: ast.expr, reader: FunctionAnalyzer | None = None) -> str:
+        """`app.post` as `sanic.Sanic.post` when `app = Sanic(...)` (a reader is
+        analysed again when the module's value of `app` changes)."""
         target = dec.func if isinstance(dec, ast.Call) else dec
         dotted = _dotted(target) or ""
         root = dotted.split(".")[0]
-        value = self.state.get(("global", module.key, root))
+        key = ("global", module.key, root)
+        value = self.read_state(key, reader) if reader is not None else self.state.get(key)
         if value is not None:
             for t in value.types:
-                if t.startswith("ext:"):
-                    return t[4:] + dotted[len(root):]
+                if t.startswith(("ext:", "inst:")):
+                    # `flask.Blueprint.route`, `sanic.Sanic.post` (`app = Sanic(...)`)
+                    return t.partition(":")[2] + dotted[len(root):]
         return dotted
+
+    decorator_qualname = _decorator_qualname  # for the flow analysis
 
     def _guarded(self, info: FunctionInfo) -> bool:
         """A consent guard wraps every call of this function (decorator or dependency)."""

@@ -436,6 +436,8 @@ class FunctionAnalyzer:
                 types = types | self._annotation_types(annotations[clean])
             if clean in defaults:
                 types = types | self._dependency_types(defaults[clean])
+            if i == 0 and not types:
+                types = self._handler_param_types()
             env[clean] = Val(params=frozenset({i}), gates=frozenset({frozenset({f"P:{i}"})}), types=types)
         if self.f.cls is not None and params and not self._is_static():
             first = params[0].lstrip("*")
@@ -445,6 +447,16 @@ class FunctionAnalyzer:
             env[first] = Val(types=frozenset(types))
         # FastAPI-style dependencies: `user = Depends(get_user)` is evaluated per call.
         return env
+
+    def _handler_param_types(self) -> frozenset:
+        """The first parameter of a function a framework calls back: the request of a
+        Sanic route, the app of a start-up listener (`@app.before_server_start`)."""
+        for dec in self.f.decorators:
+            name = self.a.decorator_qualname(self.module, dec, self)
+            for decorators, type_name in self.k.handler_params:
+                if decorators.match(name) and "." in name:
+                    return frozenset({f"inst:{type_name}"})
+        return frozenset()
 
     def _receiver_params(self) -> set[str]:
         syntax = self.f.syntax
@@ -1222,7 +1234,8 @@ class FunctionAnalyzer:
         for t in base.types:
             kind, _, name = t.partition(":")
             if kind == "ext":
-                types.add(f"ext:{self.k.canonical(name + '.' + attr)}")
+                if not t.startswith(SHARED_EXT):  # what a shared object holds is only what was stored on it
+                    types.add(f"ext:{self.k.canonical(name + '.' + attr)}")
                 typed = self.k.attributes.get((name, attr))
                 if typed:
                     types.add(f"inst:{typed}")
@@ -1230,6 +1243,10 @@ class FunctionAnalyzer:
                 if state is not None:
                     out = join(out, state)  # `flask.g.db`, set by another function
             elif kind == "inst":
+                if (name, attr) in self.k.shared_attributes:
+                    # what is stored on it is read back, as on `flask.g`
+                    types.add(f"{SHARED_EXT}{name}.{attr}")
+                    continue
                 typed = self.k.attributes.get((name, attr))
                 types.add(f"inst:{typed}" if typed else f"meth:{name}.{attr}")
             elif kind == "mod":
@@ -1372,6 +1389,9 @@ class FunctionAnalyzer:
         if isinstance(node.op, ast.Div) and isinstance(right.const, str):
             # `HISTORY_DIR / "history.key"`: a path (a number is not divided by text)
             value = value.replace(const=f"{left.const}/{right.const}" if left.const is not None else right.const, types=frozenset({"inst:pathlib.Path"}))
+        elif isinstance(node.op, ast.Div) and "inst:pathlib.Path" in left.types:
+            # `self.root / Path(ref).name`: still a path, under a name set at run time
+            value = value.replace(const=f"{left.const}/*" if isinstance(left.const, str) else None, types=frozenset({"inst:pathlib.Path"}))
         elif isinstance(node.op, ast.Mod) and left.const is not None:
             value = value.replace(const=left.const)
         return value
@@ -1648,6 +1668,15 @@ class FunctionAnalyzer:
         return result
 
     # Calls into the project ---------------------------------------------------------------
+    @staticmethod
+    def _caller_url(details: dict, argvals: "_ArgValues") -> dict:
+        """The URL a callee sends to, when this call's argument supplies its start."""
+        url_param = details.get("url_param")
+        if url_param is None or url_param[0] not in argvals:
+            return {}
+        start = argvals[url_param[0]].const
+        return {"url": start + url_param[1]} if start and not start.startswith("*") else {}
+
     def _passed_api_calls(self, node: ast.Call, args: list, kwargs: dict, st: State, statement: bool) -> Val:
         """A face API, or a project function, handed over with its arguments to be called
         by someone else (`loop.run_in_executor(None, client.detect, img)`,
@@ -1700,7 +1729,7 @@ class FunctionAnalyzer:
         self.events.calls[(self.skey(call.node), info.key)] = CallEvent(info.key, site, consented_before)
         argvals = self._bind_args(info, call, bound)
         for index, arg in argvals.items():
-            passed = frozenset(t for t in arg.types if t.split(":", 1)[0] in ("inst", "pinst", "cls", "mod", "func"))
+            passed = frozenset(t for t in arg.types if t.split(":", 1)[0] in ("inst", "pinst", "cls", "mod", "func") or t.startswith(SHARED_EXT))
             if passed:
                 self.a.write_state(("paramtypes", info.key, index), Val(types=passed), self)
         note = f"passed to `{info.display.rsplit('.', 1)[-1]}()`"
@@ -1712,7 +1741,7 @@ class FunctionAnalyzer:
             if ANONYMISED in arg.types:
                 arg = _without_face_images(arg)  # a picture with its faces blurred (as in `sink`)
             flat = arg.flattened()
-            if flat.kinds & RAW_KINDS:
+            if flat.kinds & RAW_KINDS or flat.sealed:  # encrypted by the caller: still kept (BIO008, BIO009)
                 hit = self.a.sink_sites.get(sink_id)
                 if hit is not None:
                     trace = (*flat.trace, self.step(call.node, note), *inner_trace)
@@ -1720,7 +1749,7 @@ class FunctionAnalyzer:
                     if key_trace:
                         flat = join(flat, Val(kinds=frozenset({"key"}), trace=key_trace))
                         trace = (*key_trace, *trace)
-                    override = {}
+                    override = self._caller_url(hit[3], argvals)
                     target_param = hit[3].get("target_param")
                     if target_param is not None and target_param in argvals:
                         key = _store_key(argvals[target_param])
@@ -1805,7 +1834,13 @@ class FunctionAnalyzer:
             st.gates = gates_and(st.gates, _subst_gates(summary.exit_gates, argvals, match))
         for end, gates in summary.actions:
             self.action(call.node, frozenset({end}), st, extra_gates=_subst_gates(gates, argvals, match))
-        named = self.k.action_ends(info.qualname.rsplit(".", 1)[-1])
+        method = info.qualname.rsplit(".", 1)[-1]
+        named = self.k.action_ends(method)
+        if not named and info.cls is not None:
+            # `Turnstile.pulse()` by its class and name, not by the class's name alone
+            # (every method of `AttendanceService` is not attendance)
+            cls_name = info.cls.qualname.rsplit(".", 1)[-1]
+            named = self.k.action_ends(f"{cls_name}.{method}") - self.k.action_ends(cls_name)
         if named:
             self.action(call.node, named, st)
         ret = summary.ret
@@ -2056,8 +2091,9 @@ class FunctionAnalyzer:
         specs = k.apis.get(qualname)
         if not specs:
             if qualname in ("os.environ.get", "os.getenv") and len(call.args) > 1 and call.args[1].const is not None:
-                # `os.environ.get("KEY", "szQI...")`: the default is written in the source
-                return Val(types=self._literal_key(call.node.args[1], call.args[1].const))
+                # `os.environ.get("KEY", "szQI...")`: the default is written in the source,
+                # and it is what runs wherever the variable is not set (an `http://` URL)
+                return Val(types=self._literal_key(call.node.args[1], call.args[1].const), const=call.args[1].const)
             if qualname in k.key_decoders and call.args and call.args[0].const is not None:
                 return Val(types=self._literal_key(call.node, call.args[0].const))  # `bytes.fromhex("8f1c...")`
             if qualname in k.key_decoders and call.args and any(t.startswith(LITERAL) for t in call.args[0].types):
@@ -2107,6 +2143,10 @@ class FunctionAnalyzer:
             details = {"store": _store_key(target) if sink.category == "storage" else None, "target": target.const}
             if sink.category == "network":
                 details["url"] = target.const
+                if (target.const is None or target.const.startswith("*")) and target.params:
+                    # the URL starts with what callers pass (`f"{self.base_url}/upload"`):
+                    # each call site supplies the scheme (see `project_call`)
+                    details["url_param"] = (min(target.params), (target.const or "*")[1:])
                 verify = call.kwargs.get("verify")
                 if verify is not None:
                     details["verify"] = _literal_keyword(call.node, "verify")
@@ -2197,7 +2237,8 @@ class FunctionAnalyzer:
             handled = True
         if qualname in k.key_takers and call.node.args:
             first = call.node.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, (str, bytes)) or call.args[0].const is not None:
+            written_elsewhere = any(t.startswith(LITERAL) for t in call.args[0].types)
+            if isinstance(first, ast.Constant) and isinstance(first.value, (str, bytes)) or call.args[0].const is not None and not written_elsewhere:
                 site = self.site(call.node)
                 self.events.key_uses[self.skey(call.node)] = (site, "literal-key", _short(qualname))
             else:
@@ -3322,6 +3363,7 @@ def _short(qualname: str) -> str:
     return ".".join(parts[-2:]) if len(parts) > 1 else qualname
 
 
+SHARED_EXT = "ext:shared:"  # a framework object shared by every request (`app.ctx`), passed on to helpers
 PARAM_STORE = "@param:"  # a store named by the enclosing function's parameter i
 
 

@@ -204,8 +204,16 @@ class Knowledge:
                 spec = api_from_table(table, source)
                 self.apis.setdefault(spec.call, []).append(spec)
         self.attributes: dict[tuple[str, str], str] = {}
+        # one object per process that code writes into and reads back elsewhere
+        # (`app.ctx.db = ...` in a start-up listener, `request.app.ctx.db` in a route)
+        self.shared_attributes: set[tuple[str, str]] = set()
         for table in (*face.get("attribute", []), *sinks.get("attribute", [])):
-            self.attributes[(table["of"], table["name"])] = table["type"]
+            if table.get("shared"):
+                self.shared_attributes.add((table["of"], table["name"]))
+            else:
+                self.attributes[(table["of"], table["name"])] = table["type"]
+        # what a framework passes as the first parameter of the functions it calls back
+        self.handler_params = tuple((Globs(table["decorators"]), table["type"]) for table in sinks.get("handler-param", []))
         self.model_files = tuple(face.get("model-files", ()))
 
         log = sinks.get("log", {})

@@ -716,7 +716,7 @@ a{color:#0550ae}
 code,pre,.code{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.86em}
 code{overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:.9rem}
-th,td{border:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+th,td{border:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:var(--bg-soft)}
 td.num,th.num{text-align:right;white-space:nowrap}
 .meta{color:var(--muted);margin:0 0 1rem}
