@@ -1467,3 +1467,40 @@ def test_a_project_method_is_an_end_by_its_class_and_name(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO002") == marked(files, "# BIO002")
+
+
+def test_hdf5_datasets_and_lists_extended_with_records(tmp_path):
+    """Datasets written into an HDF5 file are stores of that file; a list extended with
+    per-face records keeps each record's fields, so the ids written beside the templates
+    are not templates."""
+    files = {
+        "shards.py": """
+            import uuid
+            from dataclasses import dataclass
+            import h5py
+            import numpy as np
+            import face_recognition
+
+            @dataclass
+            class Rec:
+                face_id: str
+                embedding: np.ndarray
+
+            def process(img):
+                return [Rec(face_id=uuid.uuid4().hex, embedding=e) for e in face_recognition.face_encodings(img)]
+
+            def write(faces, path):
+                with h5py.File(path, "w") as h5:
+                    h5.create_dataset("face_id", data=np.array([f.face_id for f in faces]))
+                    h5.create_dataset("emb", data=np.stack([f.embedding for f in faces]))  # BIO004
+
+            def main(imgs, consent):
+                if not consent:
+                    return
+                faces = []
+                for img in imgs:
+                    faces.extend(process(img))
+                write(faces, "x.h5")
+        """,
+    }
+    assert lines(tmp_path, files, "BIO004") == marked(files, "# BIO004")

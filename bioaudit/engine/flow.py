@@ -2288,8 +2288,8 @@ class FunctionAnalyzer:
                 result = result.replace(store=_store_key(call.receiver))
                 if _writing_mode(call, 0) and isinstance(call.node.func, ast.Attribute):
                     self._path_written(call.node.func.value, call.receiver, call.node, spec.call, st)
-            elif spec.returns_type == "io.File":
-                target = call.args[0] if call.args else call.kwargs.get("file", EMPTY)
+            elif spec.returns_type in _FILE_HANDLES:
+                target = call.args[0] if call.args else call.kwargs.get("file", call.kwargs.get("name", EMPTY))
                 result = result.replace(store=_store_key(target))
                 if _writing_mode(call):
                     self._file_written(call, (0, "file"), spec.call, EMPTY, st)
@@ -2797,6 +2797,10 @@ class FunctionAnalyzer:
                     # one item goes in as it is: a list of per-face records keeps each
                     # record's shape (`faces.append({"embedding": e, "img": crop})`)
                     self._mutate(node.func.value, self._record_shape(call.args[-1]), st)
+                elif method == "extend" and len(call.args) == 1 and not call.kwargs:
+                    # its items go in as items: `faces.extend(process(img))` keeps each
+                    # record's shape
+                    self._mutate(node.func.value, self._record_shape(_element(call.args[0])), st)
                 else:
                     self._mutate(node.func.value, data, st)
                 return EMPTY
@@ -3363,6 +3367,7 @@ def _short(qualname: str) -> str:
     return ".".join(parts[-2:]) if len(parts) > 1 else qualname
 
 
+_FILE_HANDLES = frozenset({"io.File", "h5py.File"})  # opened at the path in their first argument
 SHARED_EXT = "ext:shared:"  # a framework object shared by every request (`app.ctx`), passed on to helpers
 PARAM_STORE = "@param:"  # a store named by the enclosing function's parameter i
 
