@@ -1513,7 +1513,7 @@ class FunctionAnalyzer:
                 inner = self.refine(cond, inner, True)
         out = EMPTY
         for e in elements:
-            v = self.expr(e, inner)
+            v = self._record_shape(self.expr(e, inner))  # `[Rec(e) for e in ...]` holds Rec's fields, as a list literal does
             out = join(out, v.data_only() if len(elements) == 1 else v.flattened().data_only())
         if decided:
             out = out.replace(gates=gates_and(out.gates, decided))
@@ -2800,7 +2800,7 @@ class FunctionAnalyzer:
                 elif method == "extend" and len(call.args) == 1 and not call.kwargs:
                     # its items go in as items: `faces.extend(process(img))` keeps each
                     # record's shape
-                    self._mutate(node.func.value, self._record_shape(_element(call.args[0])), st)
+                    self._mutate(node.func.value, self._record_shape(call.args[0]), st)
                 else:
                     self._mutate(node.func.value, data, st)
                 return EMPTY
