@@ -1504,3 +1504,63 @@ def test_hdf5_datasets_and_lists_extended_with_records(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO004") == marked(files, "# BIO004")
+
+
+def test_base_class_fields_litestar_state_and_guards(tmp_path):
+    """What a base class's `__init__` stores on `self` is there in a subclass's methods;
+    Litestar's `state: State` is what start-up stored on `app.state`; a route's
+    `guards=[...]` that raises without consent guards the handler."""
+    files = {
+        "kyc/__init__.py": "",
+        "kyc/engine.py": """
+            import face_recognition
+
+            class Engine:
+                def embed(self, img):
+                    return face_recognition.face_encodings(img)[0]
+        """,
+        "kyc/flows.py": """
+            import logging
+            log = logging.getLogger(__name__)
+
+            class Base:
+                def __init__(self, engine):
+                    self._engine, self._other = engine, None
+
+            class Onboarding(Base):
+                def run(self, img):
+                    log.info("probe %s", self._engine.embed(img))  # BIO003
+        """,
+        "kyc/app.py": """
+            from litestar import Litestar, post
+            from litestar.connection import ASGIConnection
+            from litestar.datastructures import State
+            from litestar.exceptions import PermissionDeniedException
+            from .engine import Engine
+            from .flows import Onboarding
+
+            def consent_guard(connection: ASGIConnection, _) -> None:
+                if not connection.headers.get("x-biometric-consent"):
+                    raise PermissionDeniedException(detail="consent required")
+
+            @post("/verify", guards=[consent_guard])
+            async def verify(data: bytes, state: State) -> dict:
+                state.onboarding.run(data)
+                return {}
+
+            @post("/recover")
+            async def recover(data: bytes, state: State) -> dict:
+                state.onboarding.run(data)
+                return {}
+
+            async def startup(app: Litestar) -> None:
+                app.state.onboarding = Onboarding(Engine())
+
+            app = Litestar(route_handlers=[verify, recover], on_startup=[startup])
+        """,
+    }
+    result = found(tmp_path, files)
+    assert {f for f in result if f[2] == "BIO003"} == {(p, l, "BIO003") for p, l in marked(files, "# BIO003")}
+    # only the unguarded route reaches the face call without consent
+    bio001 = [f for f in run(tmp_path, files).findings if f.rule_id == "BIO001"]
+    assert len(bio001) == 1 and "recover" in bio001[0].message and bio001[0].path == "kyc/engine.py"

@@ -836,7 +836,7 @@ class Analysis:
             return True
         if isinstance(dec, ast.Call):
             # FastAPI: @router.get("/x", dependencies=[Depends(require_consent)])
-            if self._dependencies_guard(module, dec.keywords):
+            if self._dependencies_guard(module, dec.keywords) or self._route_guards(module, dec.keywords):
                 return True
             # ... or on the router / app the route is declared on, or where it is included
             if isinstance(dec.func, ast.Attribute) and isinstance(dec.func.value, ast.Name):
@@ -849,6 +849,18 @@ class Analysis:
             and any(self._dependency_guards(module, d) for d in kw.value.elts)
             for kw in keywords
         )
+
+    def _route_guards(self, module: ModuleInfo, keywords: list[ast.keyword]) -> bool:
+        """Litestar: `@post("/x", guards=[consent_guard])`, a guard that raises unless
+        consent holds runs before the handler."""
+        for kw in keywords:
+            if kw.arg == "guards" and isinstance(kw.value, (ast.List, ast.Tuple)):
+                for guard in kw.value.elts:
+                    func = self.resolve_function(module, guard)
+                    summary = self.summaries.get(func.key) if func is not None else None
+                    if summary is not None and summary.enforces_consent:
+                        return True
+        return False
 
     def _router_guards(self, module: ModuleInfo, name: str) -> bool:
         """A FastAPI router or app whose every route runs a consent dependency: created

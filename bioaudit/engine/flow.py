@@ -518,7 +518,8 @@ class FunctionAnalyzer:
                     cls = self.a.index.module_class(name, rest)
                     if cls is not None:
                         out.add(f"pinst:{cls.key}")
-        return frozenset(out)
+        # `state: State` in a Litestar handler is the app's shared state object
+        return frozenset(f"{SHARED_EXT}{self.k.shared_types[t[5:]]}" if t[5:] in self.k.shared_types else t for t in out)
 
     def _is_static(self) -> bool:
         return any(_decorator_name(d) == "staticmethod" for d in self.f.decorators)
@@ -1266,7 +1267,13 @@ class FunctionAnalyzer:
                         types.add(f"manager:{name}")
                     elif kind == "cls" and attr in self.k.orm_class_queries and self.a.is_orm_model(cls):
                         types.add(f"managerop:{name}.{attr}")  # peewee `Template.select()`
-                    state = self.a.read_state(("field", name, attr), self)
+                    state = None
+                    for owner in self.a.mro(cls):
+                        # what a base class's methods (its `__init__`) stored on `self`
+                        # is on instances of subclasses too
+                        written = self.a.read_state(("field", owner.key, attr), self)
+                        if written is not None:
+                            state = written if state is None else join(state, written)
                     if state is not None:
                         out = join(out, state)
                         if self.a.is_file_field(cls, attr):

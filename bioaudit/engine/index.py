@@ -131,6 +131,11 @@ class Syntax:
                 # `self.recorder = recorder`: the object kept decides what later calls on
                 # the attribute mean, as for a receiver
                 receivers.add(node.value.id)
+            elif kind is ast.Assign and type(node.value) is ast.Tuple and any(type(t) is ast.Tuple for t in node.targets):
+                # `self.repo, self.engine = repo, engine`: the same, pairwise
+                for target in node.targets:
+                    if type(target) is ast.Tuple and len(target.elts) == len(node.value.elts):
+                        receivers.update(v.id for t, v in zip(target.elts, node.value.elts) if type(t) is ast.Attribute and type(v) is ast.Name)
             elif kind is ast.Constant and isinstance(node.value, str) and len(node.value) < 40:
                 words.add(node.value)
             elif kind is ast.Global:

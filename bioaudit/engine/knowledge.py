@@ -212,6 +212,8 @@ class Knowledge:
                 self.shared_attributes.add((table["of"], table["name"]))
             else:
                 self.attributes[(table["of"], table["name"])] = table["type"]
+        # a type whose instances are one of those shared objects (Litestar's `State`)
+        self.shared_types = {table["type"]: table["is"] for table in sinks.get("shared-type", [])}
         # what a framework passes as the first parameter of the functions it calls back
         self.handler_params = tuple((Globs(table["decorators"]), table["type"]) for table in sinks.get("handler-param", []))
         self.model_files = tuple(face.get("model-files", ()))
