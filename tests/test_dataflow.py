@@ -1564,3 +1564,39 @@ def test_base_class_fields_litestar_state_and_guards(tmp_path):
     # only the unguarded route reaches the face call without consent
     bio001 = [f for f in run(tmp_path, files).findings if f.rule_id == "BIO001"]
     assert len(bio001) == 1 and "recover" in bio001[0].message and bio001[0].path == "kyc/engine.py"
+
+
+def test_a_face_match_kept_in_a_record_field_still_decides(tmp_path):
+    """`Outcome(similarity >= 90, similarity)` keeps the decision in the instance:
+    `if not outcome.matched: return` gates what follows (a recovery token issued only
+    after a face match, with no other way to get one)."""
+    files = {
+        "recovery.py": """
+            from dataclasses import dataclass
+            import boto3
+
+            client = boto3.client("rekognition", region_name="eu-west-1")
+
+            @dataclass
+            class Outcome:
+                matched: bool
+                similarity: float
+
+            def compare(doc, selfie):
+                resp = client.compare_faces(SourceImage={"Bytes": doc}, TargetImage={"Bytes": selfie})  # BIO002
+                sim = max((m["Similarity"] for m in resp["FaceMatches"]), default=0.0)
+                return Outcome(sim >= 90, sim)
+
+            def issue_recovery_token(ref):
+                return "token"
+
+            def recover(doc, selfie, ref, consent):
+                if not consent:
+                    return None
+                outcome = compare(doc, selfie)
+                if not outcome.matched:
+                    return None
+                return issue_recovery_token(ref)
+        """,
+    }
+    assert lines(tmp_path, files, "BIO002") == marked(files, "# BIO002")

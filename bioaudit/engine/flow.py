@@ -1957,6 +1957,14 @@ class FunctionAnalyzer:
                     value = without_params(value)
                 if value is not EMPTY:
                     self.a.write_state(("field", cls.key, name), value, self)
+            # the decisions the arguments carry stay with this instance (class-level
+            # fields drop them): `Outcome(similarity >= 90, ...)`, then `if outcome.matched:`
+            decided = tuple(
+                (name, Val(gates=value.gates)) for name, value in given
+                if value.gates and any(not label.startswith("P:") for label in gate_labels(value.gates))
+            )
+            if decided:
+                instance = instance.replace(fields=decided)
         if self.a.is_orm_model(cls) and call.kwargs:
             self._orm_field_write(call.node, cls, call.kwargs, st)
         return instance
