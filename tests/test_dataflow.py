@@ -1600,3 +1600,60 @@ def test_a_face_match_kept_in_a_record_field_still_decides(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO002") == marked(files, "# BIO002")
+
+
+def test_text_given_to_a_constructor_is_the_attribute_of_its_instances(tmp_path):
+    """`self.base_url = base_url.rstrip("/")`: the URL every caller gives the constructor
+    is the attribute's (an `http://` default of a setting makes the upload plaintext);
+    callers giving different URLs leave it unknown."""
+    files = {
+        "app/__init__.py": "",
+        "app/settings.py": """
+            import os
+            from dataclasses import dataclass
+
+            @dataclass(frozen=True)
+            class Settings:
+                display_url: str = os.environ.get("DISPLAY_URL", "http://display.lan:8088")
+
+            settings = Settings()
+        """,
+        "app/clients.py": """
+            import requests
+            from .settings import settings
+
+            class Display:
+                def __init__(self, base_url):
+                    self.base_url = base_url.rstrip("/")
+                    self._http = requests.Session()
+
+                @classmethod
+                def from_settings(cls):
+                    return cls(settings.display_url)
+
+                def show(self, jpeg):
+                    self._http.post(f"{self.base_url}/photo", files={"f": jpeg})  # BIO005
+
+            class Mirror:
+                def __init__(self, base_url):
+                    self.base_url = base_url
+
+                def show(self, jpeg):
+                    requests.post(f"{self.base_url}/photo", files={"f": jpeg})
+        """,
+        "app/main.py": """
+            import cv2
+            import face_recognition
+            from .clients import Display, Mirror
+
+            def greet(img, consent, mirror_url):
+                if not consent:
+                    return
+                top, right, bottom, left = face_recognition.face_locations(img)[0]
+                jpeg = cv2.imencode(".jpg", img[top:bottom, left:right])[1].tobytes()
+                Display.from_settings().show(jpeg)
+                Mirror("http://mirror.lan").show(jpeg)
+                Mirror(mirror_url).show(jpeg)
+        """,
+    }
+    assert lines(tmp_path, files, "BIO005") == marked(files, "# BIO005")

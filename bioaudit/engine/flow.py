@@ -289,13 +289,16 @@ class Summary:
     # decisions every normal return depends on (`if dist > t: raise` before returning): the
     # caller goes on only under them, as if it had made the decision itself
     exit_gates: frozenset = frozenset()
+    # (parameter, class, attribute) for text parameters stored as they are on an object
+    # (`self.base_url = base_url.rstrip("/")`): callers' constants are the attribute's
+    const_fields: frozenset = frozenset()
 
     def key(self) -> tuple:
         return (
             self.ret, frozenset(self.param_sinks), self.param_state, self.enforces_consent,
             self.always_exits, self.actions, self.wrapped_calls, self.image_params,
             self.path_params, self.written_params, self.key_params, self.checks_consent,
-            self.image_param_steps, self.exit_gates, self.age_params,
+            self.image_param_steps, self.exit_gates, self.age_params, self.const_fields,
         )
 
 
@@ -372,6 +375,7 @@ class FunctionAnalyzer:
         self.written_params: set = set()
         self.key_params: set = set()
         self.age_params: set = set()
+        self.const_fields: set = set()
         self.checks_consent = False
         # the `**kwargs` parameter's index, as the parameter set of its value
         last = func.params[-1] if func.params and not self.is_module else ""
@@ -410,6 +414,7 @@ class FunctionAnalyzer:
         s.written_params = frozenset(self.written_params)
         s.key_params = frozenset(self.key_params)
         s.age_params = frozenset(self.age_params)
+        s.const_fields = frozenset(self.const_fields)
         s.checks_consent = self.checks_consent or s.enforces_consent
         if self.exit_gates and all(self.exit_gates) and not self.is_module:
             s.exit_gates = gates_or_all(self.exit_gates)
@@ -912,6 +917,9 @@ class FunctionAnalyzer:
         elif isinstance(target, ast.Attribute):
             base = self._with_user_model(self.expr(target.value, st))
             self._store_attribute(target, base, value, st)
+            kept = self._param_text(value_node)
+            if kept is not None:
+                self.const_fields.update((kept, t.split(":", 1)[1], target.attr) for t in base.types if t.startswith("pinst:"))
             if target.attr == "verify" and _may_be_false(value_node):
                 # `session.verify = False` (or `self.http.verify = ...`): what the session
                 # sends goes unverified
@@ -939,6 +947,16 @@ class FunctionAnalyzer:
                 # `img[y1:y2, x1:x2] = cv2.GaussianBlur(...)`: a face region blurred,
                 # pixelated or blanked out; the picture written afterwards is anonymised
                 self._tag(target.value.id, ANONYMISED, st.env[target.value.id], st)
+
+    def _param_text(self, node: ast.expr | None) -> int | None:
+        """The index of the parameter `node` is the text of (`base_url`,
+        `base_url.rstrip("/")`), when it is one."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SAME_TEXT_METHODS:
+            node = node.func.value
+        if isinstance(node, ast.Name) and node.id in self._param_names() and not self.is_module:
+            names = [p.lstrip("*") for p in self.f.params]
+            return names.index(node.id)
+        return None
 
     def _image_view_of(self, node: ast.expr | None) -> str | None:
         """The local name `node` shows the same picture as: `cv2.cvtColor(img, ...)`,
@@ -1274,6 +1292,10 @@ class FunctionAnalyzer:
                         written = self.a.read_state(("field", owner.key, attr), self)
                         if written is not None:
                             state = written if state is None else join(state, written)
+                        const = self.a.read_state(("fieldconst", owner.key, attr), self) if kind == "pinst" else None
+                        if const is not None and isinstance(const.const, str) and (state is None or state.const is None):
+                            # every instance was given the same text (`Client(BASE_URL)`)
+                            state = (state or EMPTY).replace(const=const.const)
                     if state is not None:
                         out = join(out, state)
                         if self.a.is_file_field(cls, attr):
@@ -1792,6 +1814,14 @@ class FunctionAnalyzer:
                 self.a.sink_sites.setdefault(sealed_id, (site, sink_name, category, sealed_details))
                 for p in flat.sealed_params:
                     self.param_sinks.setdefault((p, sealed_id), (self.step(call.node, note), *inner_trace))
+        for index, cls_key, attr in sorted(summary.const_fields):
+            arg = argvals.get(index)
+            if arg is not None:
+                # the constant this caller gives the attribute; a value not known here
+                # makes it unknown for every instance (`FIELD_CONST_UNKNOWN` joins away
+                # the constants)
+                known = arg.const if isinstance(arg.const, str) and not arg.const.startswith("*") else None
+                self.a.write_state(("fieldconst", cls_key, attr), Val(const=known) if known else Val(types=frozenset({FIELD_CONST_UNKNOWN})), self)
         for index, key in summary.param_state:
             arg = argvals.get(index)
             if arg is not None and arg.tainted:
@@ -3383,6 +3413,7 @@ def _short(qualname: str) -> str:
 
 
 _FILE_HANDLES = frozenset({"io.File", "h5py.File"})  # opened at the path in their first argument
+FIELD_CONST_UNKNOWN = "const:unknown"  # a caller gives an attribute a value not known statically
 SHARED_EXT = "ext:shared:"  # a framework object shared by every request (`app.ctx`), passed on to helpers
 PARAM_STORE = "@param:"  # a store named by the enclosing function's parameter i
 
