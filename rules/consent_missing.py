@@ -23,7 +23,8 @@ class ConsentMissing(Rule):
     path to a function that enforces consent (one that raises or aborts without it), or
     a consent decorator or FastAPI dependency on the function or on every caller up the
     call graph (FastAPI dependencies also count on the app or router the route is declared
-    on, and on the `include_router` call that mounts that router). A class-based view's
+    on, and on the `include_router` call that mounts that router; a Litestar route's
+    `guards=[...]` count when one of them raises without consent). A class-based view's
     handlers are guarded by a `dispatch` (Django, DRF) or `initial` (DRF) that returns only
     once consent holds, that answers a request without consent itself and hands on only
     the others (a consent mixin's `return super().dispatch(...)`), or that a consent
