@@ -1657,3 +1657,36 @@ def test_text_given_to_a_constructor_is_the_attribute_of_its_instances(tmp_path)
         """,
     }
     assert lines(tmp_path, files, "BIO005") == marked(files, "# BIO005")
+
+
+def test_a_list_of_actions_given_to_a_constructor_is_the_api_argument(tmp_path):
+    """`self._actions = tuple(actions)` with every caller passing a settings default: the
+    analysis actions are known where `DeepFace.analyze(actions=self._actions)` runs (race,
+    not emotion, at high confidence)."""
+    files = {
+        "labels.py": """
+            from dataclasses import dataclass
+            from deepface import DeepFace
+
+            @dataclass(frozen=True)
+            class Settings:
+                actions: tuple = ("age", "race")
+
+            class Classifier:
+                def __init__(self, actions):
+                    self._actions = tuple(actions)
+
+                def predict(self, crop):
+                    return DeepFace.analyze(crop, actions=self._actions, enforce_detection=False)
+
+            def annotate(crops, consented):
+                if not consented:
+                    return []
+                classifier = Classifier(Settings().actions)
+                return [classifier.predict(c) for c in crops]
+        """,
+    }
+    result = run(tmp_path, files)
+    bio007 = [f for f in result.findings if f.rule_id == "BIO007"]
+    assert len(bio007) == 1 and bio007[0].confidence == Confidence.HIGH
+    assert "race" in bio007[0].message and "emotion" not in bio007[0].message

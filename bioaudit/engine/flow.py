@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
 import re
 import time
 import zlib
@@ -949,10 +950,12 @@ class FunctionAnalyzer:
                 self._tag(target.value.id, ANONYMISED, st.env[target.value.id], st)
 
     def _param_text(self, node: ast.expr | None) -> int | None:
-        """The index of the parameter `node` is the text of (`base_url`,
-        `base_url.rstrip("/")`), when it is one."""
+        """The index of the parameter `node` is the text or the items of (`base_url`,
+        `base_url.rstrip("/")`, `tuple(actions)`), when it is one."""
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SAME_TEXT_METHODS:
             node = node.func.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tuple", "list") and len(node.args) == 1 and not node.keywords:
+            node = node.args[0]
         if isinstance(node, ast.Name) and node.id in self._param_names() and not self.is_module:
             names = [p.lstrip("*") for p in self.f.params]
             return names.index(node.id)
@@ -1814,8 +1817,18 @@ class FunctionAnalyzer:
                 self.a.sink_sites.setdefault(sealed_id, (site, sink_name, category, sealed_details))
                 for p in flat.sealed_params:
                     self.param_sinks.setdefault((p, sealed_id), (self.step(call.node, note), *inner_trace))
+        arg_nodes = self._arg_nodes(info, call, bound) if summary.const_fields else {}
         for index, cls_key, attr in sorted(summary.const_fields):
             arg = argvals.get(index)
+            if index in arg_nodes:
+                # a list of names given to the constructor (`Classifier(cfg.ACTIONS)`): the
+                # attribute's literal, for API arguments (see `_literal_of`)
+                literal = self._literal_of(arg_nodes[index])
+                self.a.write_state(
+                    ("fieldliteral", cls_key, attr),
+                    Val(const=json.dumps(literal)) if isinstance(literal, list) else Val(types=frozenset({FIELD_CONST_UNKNOWN})),
+                    self,
+                )
             if arg is not None:
                 # the constant this caller gives the attribute; a value not known here
                 # makes it unknown for every instance (`FIELD_CONST_UNKNOWN` joins away
@@ -2651,10 +2664,19 @@ class FunctionAnalyzer:
             # settings object's dataclass default)
             owner = self.memo.get(id(node.value), EMPTY)
             keys = sorted({t.split(":", 1)[1] for t in owner.types if t.startswith(("pinst:", "cls:"))} & set(self.a.index.classes))
-            literals = [self.a.class_literal(self.a.index.classes[k], node.attr) for k in keys]
+            literals = [self._instance_literal(k, node.attr) for k in keys]
             if len(literals) == 1 or (literals and all(lit == literals[0] for lit in literals)):
                 return literals[0]
         return None
+
+    def _instance_literal(self, cls_key: str, attr: str):
+        """What an attribute of the class's instances is bound to in the code, or the list
+        every constructor call gives it (`self._actions = tuple(actions)`)."""
+        found = self.a.class_literal(self.a.index.classes[cls_key], attr)
+        if found is not None:
+            return found
+        given = self.a.read_state(("fieldliteral", cls_key, attr), self)
+        return json.loads(given.const) if given is not None and isinstance(given.const, str) else None
 
     def _literal_arguments(self, call: "_Call") -> dict:
         out = {}
