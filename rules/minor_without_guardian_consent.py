@@ -22,8 +22,9 @@ class MinorWithoutGuardianConsent(Rule):
 
     A function whose code names a guardian or parental consent (`guardian_consent`,
     `parental_approval`, ...) is not reported. When some other face-processing function
-    of the project checks a guardian's consent, the findings drop to low confidence,
-    because that check may sit on the same path.
+    of the project, or a function that calls this one (directly or not), checks a
+    guardian's consent, the findings drop to low confidence, because that check may sit
+    on the same path.
 
     ## Why is this bad?
     A face whose age is estimated or asked for may belong to a child. Children's facial
@@ -124,7 +125,7 @@ class MinorWithoutGuardianConsent(Rule):
                 properties = {"api": call.api, "evidence": "age read in the same function"}
             else:
                 continue
-            if guardian_somewhere:
+            if guardian_somewhere or "guardian-caller" in context:
                 confidence = Confidence.LOW
                 properties["guardian_check_elsewhere"] = True
             yield self.report(call.site, message, confidence=confidence, properties=properties)

@@ -1690,3 +1690,35 @@ def test_a_list_of_actions_given_to_a_constructor_is_the_api_argument(tmp_path):
     bio007 = [f for f in result.findings if f.rule_id == "BIO007"]
     assert len(bio007) == 1 and bio007[0].confidence == Confidence.HIGH
     assert "race" in bio007[0].message and "emotion" not in bio007[0].message
+
+
+def test_a_guardian_check_in_a_caller_lowers_the_minor_finding(tmp_path):
+    """Age estimated in a helper whose caller skips minors without a guardian's consent:
+    the check may be on the path, so the finding drops to low confidence; a helper no
+    such caller reaches stays medium."""
+    files = {
+        "labels.py": """
+            from deepface import DeepFace
+
+            def estimate(crop):
+                return DeepFace.analyze(crop, actions=["age"])
+
+            def estimate_again(crop):
+                return DeepFace.analyze(crop, actions=["age"])
+
+            def annotate(people, registry):
+                for person in people:
+                    if not registry.is_consenting(person.id):
+                        continue
+                    if registry.is_minor(person.id) and not registry.has_guardian_consent(person.id):
+                        continue
+                    estimate(person.crop)
+
+            def review(people, registry):
+                for person in people:
+                    if registry.is_consenting(person.id):
+                        estimate_again(person.crop)
+        """,
+    }
+    found_ = {f.span.line: f.confidence for f in run(tmp_path, files).findings if f.rule_id == "BIO010"}
+    assert found_ == {4: Confidence.LOW, 7: Confidence.MEDIUM}

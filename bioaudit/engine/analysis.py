@@ -615,8 +615,26 @@ class Analysis:
                 found.add("age")
             if "guardian" not in found and k.guardian_names.match(name):
                 found.add("guardian")
+        if "guardian" not in found and self._caller_names_guardian(key):
+            found.add("guardian-caller")
         info._context = frozenset(found)
         return info._context
+
+    def _caller_names_guardian(self, key: str) -> bool:
+        """Some function that calls this one, directly or not, checks a guardian's
+        consent (`if is_minor(pid) and not has_guardian_consent(pid): continue` before the
+        call): it may be on this call's path, or not."""
+        seen, todo = {key}, list(self._callers.get(key, ()))
+        while todo:
+            caller = todo.pop()
+            if caller in seen:
+                continue
+            seen.add(caller)
+            info = self.index.functions.get(caller)
+            if info is not None and any(self.knowledge.guardian_names.match(name) for name in info.syntax.words):
+                return True
+            todo.extend(self._callers.get(caller, ()))
+        return False
 
     def _sink_flows(self) -> list[SinkFlow]:
         # Flows that tests drive (the data or the sink is in test code) are test data, not
