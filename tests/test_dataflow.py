@@ -1722,3 +1722,31 @@ def test_a_guardian_check_in_a_caller_lowers_the_minor_finding(tmp_path):
     }
     found_ = {f.span.line: f.confidence for f in run(tmp_path, files).findings if f.rule_id == "BIO010"}
     assert found_ == {4: Confidence.LOW, 7: Confidence.MEDIUM}
+
+
+def test_scanning_a_package_directory_resolves_its_absolute_imports(tmp_path):
+    """`bioaudit scan mypkg/` where mypkg's modules import each other as `mypkg.x`: the
+    imports resolve, so the consent check in the caller is seen (no BIO001 at the helper)
+    and the helper's template reaches the caller's log (BIO003)."""
+    pkg = tmp_path.name
+    files = {
+        "__init__.py": "",
+        "engine.py": """
+            import face_recognition
+
+            def embed(img):
+                return face_recognition.face_encodings(img)[0]
+        """,
+        "app.py": f"""
+            import logging
+            from {pkg}.engine import embed
+
+            log = logging.getLogger(__name__)
+
+            def enrol(img, consent):
+                if not consent:
+                    return
+                log.info("enc %s", embed(img))  # BIO003
+        """,
+    }
+    assert found(tmp_path, files) == {(p, l, "BIO003") for p, l in marked(files, "# BIO003")}

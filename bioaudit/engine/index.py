@@ -183,15 +183,19 @@ class ProjectIndex:
         self.classes: dict[str, ClassInfo] = {}
         self._files: set[str] = set()
         self._package_dirs: set[str] = set()
+        self._root_package = ""
         self._resolve_cache: dict[tuple[str, str], str | None] = {}
 
     # -- building -------------------------------------------------------------------------
-    def set_files(self, rels: list[str]) -> None:
-        """All project files (parsed or not): module resolution must know them all."""
+    def set_files(self, rels: list[str], root_name: str = "") -> None:
+        """All project files (parsed or not): module resolution must know them all.
+        `root_name`: the scan root directory's name, which absolute imports use when the
+        root is itself a package (`bioaudit scan mypkg/`, `from mypkg.db import save`)."""
         self._files = set(rels)
         self._package_dirs = {
             r.rpartition("/")[0] or "." for r in rels if r.rpartition("/")[2] == "__init__.py"
         }
+        self._root_package = root_name if "." in self._package_dirs else ""
 
     def add_module(self, rel: str, tree: ast.Module, lines: list[str]) -> ModuleInfo:
         name, is_package, root = module_name_for(rel, self._package_dirs)
@@ -273,6 +277,8 @@ class ProjectIndex:
             found = self._find(root, parts)
             if found:
                 return found
+        if self._root_package and parts and parts[0] == self._root_package:
+            return self._find("", parts[1:])
         return None
 
     def _find(self, root: str, parts: list[str]) -> str | None:

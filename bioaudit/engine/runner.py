@@ -131,8 +131,9 @@ def _scan(paths: list[Path], config: Config, registry: Registry, *, root: Path |
             continue
         raw[rel] = data
         abs_paths[rel] = path
-    relevant, seeds = relevance(raw, knowledge)
-    units = components(relevant, import_graph_cached(raw)) if relevant else []
+    root_name = root_package_name(abs_paths)
+    relevant, seeds = relevance(raw, knowledge, root_name)
+    units = components(relevant, import_graph_cached(raw, root_name)) if relevant else []
 
     # 3-4. parse and analyse each independent part of the project (cached, in parallel)
     findings: list[Finding] = []
@@ -342,7 +343,7 @@ def analyse_unit(unit: list[str], seeds: set[str], raw: dict[str, bytes], abs_pa
     skipped: list[SkippedFile] = []
     diagnostics: list[Diagnostic] = []
     index = ProjectIndex()
-    index.set_files(sorted(raw))
+    index.set_files(sorted(raw), root_package_name(abs_paths))
     sources: dict[str, Source] = {}
     budget = config.timeout_per_file
 
@@ -500,7 +501,7 @@ def assign_fingerprints(findings: list[Finding]) -> None:
 
 
 # -- relevance -------------------------------------------------------------------------
-def relevance(raw: dict[str, bytes], knowledge: Knowledge) -> tuple[set[str], set[str]]:
+def relevance(raw: dict[str, bytes], knowledge: Knowledge, root_name: str = "") -> tuple[set[str], set[str]]:
     """The modules worth parsing: those importing a face library (seeds), the project
     modules that (transitively) import them, and everything those import. A helper that
     never imports a face library is still analysed when face code calls it."""
@@ -511,7 +512,7 @@ def relevance(raw: dict[str, bytes], knowledge: Knowledge) -> tuple[set[str], se
             seeds.add(rel)
     if not seeds:
         return set(), set()
-    imports = import_graph_cached(raw)
+    imports = import_graph_cached(raw, root_name)
     # Calls and data can travel both ways along an import and through any module two
     # others share (a `state.py` written by face code and read by a report): the
     # connected component of the seeds in the project's import graph.
@@ -529,15 +530,21 @@ def relevance(raw: dict[str, bytes], knowledge: Knowledge) -> tuple[set[str], se
     return up | down | others, seeds
 
 
-_GRAPH_CACHE: dict[int, dict] = {}
+_GRAPH_CACHE: dict[tuple, dict] = {}
 
 
-def import_graph_cached(raw: dict[str, bytes]) -> dict[str, set[str]]:
-    key = id(raw)
+def import_graph_cached(raw: dict[str, bytes], root_name: str = "") -> dict[str, set[str]]:
+    key = (id(raw), root_name)
     if key not in _GRAPH_CACHE:
         _GRAPH_CACHE.clear()
-        _GRAPH_CACHE[key] = import_graph(raw)
+        _GRAPH_CACHE[key] = import_graph(raw, root_name)
     return _GRAPH_CACHE[key]
+
+
+def root_package_name(abs_paths: dict[str, Path]) -> str:
+    """The scan root's directory name when the root is itself a package."""
+    init = abs_paths.get("__init__.py")
+    return init.parent.name if init is not None else ""
 
 
 def store_readers(keys: set[str], raw: dict[str, bytes], done: set[str]) -> set[str]:
@@ -578,10 +585,10 @@ def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-def import_graph(raw: dict[str, bytes]) -> dict[str, set[str]]:
+def import_graph(raw: dict[str, bytes], root_name: str = "") -> dict[str, set[str]]:
     """Project-internal imports found by a line regex (no parsing)."""
     index = ProjectIndex()
-    index.set_files(sorted(raw))
+    index.set_files(sorted(raw), root_name)
     from bioaudit.engine.index import ModuleInfo, module_name_for
 
     graph: dict[str, set[str]] = {}
