@@ -1750,3 +1750,37 @@ def test_scanning_a_package_directory_resolves_its_absolute_imports(tmp_path):
         """,
     }
     assert found(tmp_path, files) == {(p, l, "BIO003") for p, l in marked(files, "# BIO003")}
+
+
+def test_celery_delay_runs_the_task_with_its_arguments(tmp_path):
+    """`refresh.delay(pk, enc.tolist())` runs the task with those arguments on a worker
+    (a `bind=True` task gets itself first): the template it logs is the caller's."""
+    files = {
+        "tasks.py": """
+            import logging
+            import numpy as np
+            from celery import shared_task
+
+            logger = logging.getLogger(__name__)
+
+            @shared_task(bind=True, max_retries=3)
+            def refresh(self, employee_id, vector):
+                logger.warning("rejected %s", np.asarray(vector))  # BIO003
+
+            @shared_task
+            def count(employee_id, n):
+                logger.info("faces %s for %s", n, employee_id)
+        """,
+        "views.py": """
+            import face_recognition
+            from .tasks import count, refresh
+
+            def clock_in(img, employee_id, consent):
+                if not consent:
+                    return
+                encs = face_recognition.face_encodings(img)
+                refresh.delay(employee_id, encs[0].tolist())
+                count.delay(employee_id, len(encs))
+        """,
+    }
+    assert lines(tmp_path, files, "BIO003") == marked(files, "# BIO003")

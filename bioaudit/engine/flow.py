@@ -1264,6 +1264,8 @@ class FunctionAnalyzer:
                 state = self.a.read_state(("field", t, attr), self)
                 if state is not None:
                     out = join(out, state)  # `flask.g.db`, set by another function
+            elif kind == "func" and attr == "delay":
+                types.add(f"task:{name}")  # a Celery task queued for a worker
             elif kind == "inst":
                 if (name, attr) in self.k.shared_attributes:
                     # what is stored on it is read back, as on `flask.g`
@@ -1674,6 +1676,18 @@ class FunctionAnalyzer:
                     vendored = self.a.catalogued(info)
                     if vendored:
                         result = join(result, self.external_call(vendored, call, st))
+            elif kind == "task":
+                # `refresh.delay(pk, vector)`: a Celery worker runs the task with these
+                # arguments (a `bind=True` task gets itself first)
+                info = self.a.index.functions.get(name)
+                if info is not None:
+                    resolved = True
+                    bind = any(isinstance(d, ast.Call) and any(kw.arg == "bind" and _literal(kw.value) is True for kw in d.keywords) for d in info.decorators)
+                    queued = _Call(call.node, callee, EMPTY, None, call.args, call.kwargs, call.statement)
+                    st.dead, st.consented = dead_before, consented_before
+                    result = join(result, self.project_call(info, queued, st, bound=bind, consented_before=consented_before))
+                    # the worker's exits and checks happen later, elsewhere: not on this path
+                    st.dead, st.consented = dead_before, consented_before
             elif kind == "cls":
                 cls = self.a.index.classes.get(name)
                 if cls is not None:
