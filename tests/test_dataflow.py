@@ -1784,3 +1784,37 @@ def test_celery_delay_runs_the_task_with_its_arguments(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO003") == marked(files, "# BIO003")
+
+
+def test_other_keys_of_a_mapping_parameter_the_code_added_keys_to(tmp_path):
+    """A session dict that gets the template under one key and grows another key's list
+    (`state["approved_for"].append(check)`) is passed on: its `basket_id` is still the
+    caller's `basket_id`, not the template (no BIO005 for the POS callback), while the
+    template key sent on is."""
+    files = {
+        "pos.py": """
+            import httpx
+
+            class Pos:
+                def approve(self, state, check):
+                    body = {"basket_id": state["basket_id"], "check": check}
+                    httpx.post("https://pos.example.com/approve", json=body, verify=False)
+
+                def escalate(self, state):
+                    httpx.post("https://desk.example.com/t", json={"probe": state["probe"]}, verify=False)  # BIO005
+
+            def grant(state, check, pos):
+                state["approved_for"].append(check)
+                state["method"] = "face"
+                pos.approve(state, check)
+                pos.escalate(state)
+
+            def route(state, img, consent):
+                if not consent:
+                    return
+                import face_recognition
+                state["probe"] = face_recognition.face_encodings(img)[0].tolist()
+                grant(state, "alcohol", Pos())
+        """,
+    }
+    assert lines(tmp_path, files, "BIO005") == marked(files, "# BIO005")

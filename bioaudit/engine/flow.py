@@ -213,6 +213,13 @@ _SESSION_RUNS = {"scalars": False, "execute": False, "stream_scalars": False, "s
 _KAFKA_PRODUCERS = frozenset({"kafka.KafkaProducer", "aiokafka.AIOKafkaProducer", "confluent_kafka.Producer"})
 # str/bytes methods that give back the same characters (a key literal stays one)
 _SAME_TEXT_METHODS = frozenset({"encode", "decode", "strip", "rstrip", "lstrip"})
+# serialisers: the text or bytes hold the same record, read back by the matching loader
+# (a session dict `json.dumps`-ed into Redis keeps its keys: `state["basket_id"]` is not
+# the template stored beside it)
+_SAME_RECORD_CALLS = frozenset({
+    "json.dumps", "json.loads", "orjson.dumps", "orjson.loads", "ujson.dumps", "ujson.loads",
+    "pickle.dumps", "pickle.loads", "msgpack.packb", "msgpack.unpackb",
+})
 # DB-API fetches: method -> whether it returns one row (else a list of rows)
 _ROW_FETCHES = {"fetchall": False, "fetchmany": False, "fetchone": True}
 _MARKER_TAGS = (WROTE, HELD, FACE_FILE, FILE_FIELD, LITERAL, ANONYMISED, MEMORY, "tls:")
@@ -1090,7 +1097,14 @@ class FunctionAnalyzer:
                 elif t.startswith("mod:"):
                     self.a.write_state(("global", t[4:], receiver.attr), added, self)
         elif isinstance(receiver, ast.Subscript):
-            self._mutate(receiver.value, added, st)
+            key = receiver.slice.value if isinstance(receiver.slice, ast.Constant) and isinstance(receiver.slice.value, str) else None
+            holder = st.env.get(receiver.value.id) if isinstance(receiver.value, ast.Name) and key is not None else None
+            if holder is not None and receiver.value.id in self._locals() and not self.is_module:
+                # `state["approved_for"].append(check)`: that key of a record grows
+                current = holder.field(key)
+                st.env[receiver.value.id] = with_field(holder, key, added if current is None else join(current, added), strong=True)
+            else:
+                self._mutate(receiver.value, added, st)
         elif isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) and receiver.func.attr in ("setdefault", "get"):
             # `groups.setdefault(kind, []).append(row.payload)` adds to `groups`
             self._mutate(receiver.func.value, added, st)
@@ -1392,7 +1406,10 @@ class FunctionAnalyzer:
             self._age_read(node, str(key), fld)
         elif node is not None and not base.fields:
             self._param_age_read(base, str(key))
-        if fld is None and "]" not in str(key) and "." not in str(key) and (part := _part_of(base, f"[{key}]")) is not None:
+        # other keys of a parameter the code set some keys on (`state["method"] = m`) are
+        # still the parameter's
+        rest = base.replace(fields=()) if base.fields and base.field(MAPPED) is None else base
+        if fld is None and "]" not in str(key) and "." not in str(key) and (part := _part_of(rest, f"[{key}]")) is not None:
             # `visit["keypoints"]` of a parameter: what callers' mappings hold there
             return part.replace(consent=True) if self.k.consent_attributes.match(key) else part
         value = fld if fld is not None else _element(base)
@@ -2174,6 +2191,8 @@ class FunctionAnalyzer:
                 # a one-time-password or card reader object: its `verify`/`read` are
                 # non-face checks (`pyotp.TOTP.verify`, `mfrc522.SimpleMFRC522.read`)
                 return Val(types=frozenset({f"inst:{qualname}"}))
+            if qualname in _SAME_RECORD_CALLS and call.args and call.args[0].fields:
+                return call.args[0].data_only()
             if qualname in _MEMORY_BUFFERS:
                 return Val(types=frozenset({MEMORY})) if not call.args else call.args[0].data_only().replace(types=frozenset({MEMORY}))
             if qualname in k.image_views and call.args:
