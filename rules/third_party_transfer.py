@@ -26,6 +26,21 @@ def _vendor_for_host(host: str) -> dict | None:
     return next((v for v in _vendors() if any(_host_match(host, p) for p in v.get("hosts", ()))), None)
 
 
+def _path_of(url) -> str:
+    """The path of a URL or of a path written alone (`/face/v1.0/detect`)."""
+    text = str(url or "")
+    if "://" in text:
+        text = "/" + text.split("://", 1)[1].partition("/")[2]
+    return text.split("?", 1)[0]
+
+
+def _vendor_for_path(url) -> dict | None:
+    path = _path_of(url)
+    if not path.startswith("/"):
+        return None
+    return next((v for v in _vendors() if glob_any(path, v.get("paths", ()))), None)
+
+
 def _host_match(host: str, pattern: str) -> bool:
     regex = "^" + re.escape(pattern.lower()).replace(r"\*", r"[a-z0-9-]+(?:\.[a-z0-9-]+)*?") + "$"
     return re.match(regex, host) is not None
@@ -149,9 +164,14 @@ class ThirdPartyTransfer(Rule):
                 continue
             url = (flow.details or {}).get("url")
             scheme, host = url_parts(url)
-            if not host or (own and glob_any(host, own)):
+            if own and host and glob_any(host, own):
                 continue
             vendor = _vendor_for_host(host)
+            at = f" at `{host}`"
+            if vendor is None and (not host or "*" in host):
+                # the host is set at run time, the path is the vendor's own API
+                vendor = _vendor_for_path(url)
+                at = f" (`{_path_of(url)}`)"
             if vendor is None:
                 continue
             region = _region_from(vendor, host=host)
@@ -159,7 +179,7 @@ class ThirdPartyTransfer(Rule):
             kinds = sorted((flow.kinds | flow.encrypted_kinds) & (RAW_KINDS | {"attributes"}))
             yield self.report(
                 flow.site,
-                f"{kinds_text(kinds)} sent by `{flow.sink}` to {_who(vendor)} at `{host}`; processing in {where}",
+                f"{kinds_text(kinds)} sent by `{flow.sink}` to {_who(vendor)}{at}; processing in {where}",
                 confidence=flow.confidence,
                 steps=flow.steps,
                 properties=_props(vendor, region, location, host=host, kinds=kinds, sink=flow.sink),

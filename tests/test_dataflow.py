@@ -1818,3 +1818,69 @@ def test_other_keys_of_a_mapping_parameter_the_code_added_keys_to(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO005") == marked(files, "# BIO005")
+
+
+def test_reading_a_property_runs_it(tmp_path):
+    """`capture.primary_crop` of a `@property` is what the property returns (a face crop
+    sent to a cloud face API, recognised by its REST path when the host is configured at
+    run time); a metric averaged over a batch of face images (`loss.item()`, `x.size(0)`)
+    is a number, not the images."""
+    files = {
+        "lane.py": """
+            from dataclasses import dataclass
+            import cv2
+            import httpx
+            import face_recognition
+
+            DETECT_PATH = "/face/v1.0/detect"
+
+            @dataclass
+            class Capture:
+                frame: object
+                box: tuple
+
+                @property
+                def primary_crop(self):
+                    top, right, bottom, left = self.box
+                    return self.frame[top:bottom, left:right]
+
+            class Meter:
+                def __init__(self):
+                    self.sum, self.count = 0.0, 0
+
+                def update(self, value, n):
+                    self.sum += value * n
+                    self.count += n
+
+                @property
+                def avg(self):
+                    return self.sum / max(self.count, 1)
+
+            class CloudAge:
+                def __init__(self, endpoint):
+                    self._client = httpx.Client(base_url=endpoint)
+
+                def second_opinion(self, jpeg):
+                    return self._client.post(DETECT_PATH, content=jpeg)  # BIO006
+
+            def check(frame, endpoint, consent):
+                if not consent:
+                    return
+                boxes = face_recognition.face_locations(frame)
+                capture = Capture(frame, boxes[0])
+                jpeg = cv2.imencode(".jpg", capture.primary_crop)[1].tobytes()
+                CloudAge(endpoint).second_opinion(jpeg)
+
+            def train(batches, model, criterion, consent):
+                if not consent:
+                    return
+                meter = Meter()
+                for x, y in batches:
+                    faces = face_recognition.face_locations(x)
+                    loss = criterion(model(x[faces[0][0]:]), y)
+                    meter.update(loss.item(), x.size(0))
+                print(f"loss={meter.avg:.4f}")
+        """,
+    }
+    result = found(tmp_path, files)
+    assert {f for f in result if f[2] in ("BIO006", "BIO003")} == {(p, l, "BIO006") for p, l in marked(files, "# BIO006")}

@@ -1255,7 +1255,29 @@ class FunctionAnalyzer:
 
     def e_Attribute(self, node: ast.Attribute, st: State) -> Val:
         base = self.expr(node.value, st)
-        return self.attribute(base, node.attr, node)
+        value = self.attribute(base, node.attr, node)
+        if isinstance(node.ctx, ast.Load) and any(t.startswith("bound:") for t in value.types):
+            value = self._property_read(node, base, value, st)
+        return value
+
+    def _property_read(self, node: ast.Attribute, base: Val, value: Val, st: State) -> Val:
+        """`capture.primary_crop` of a `@property`: reading it runs the method."""
+        props = sorted(
+            t for t in value.types
+            if t.startswith("bound:") and (info := self.a.index.functions.get(t[6:])) is not None
+            and any(_decorator_name(d) in ("property", "cached_property") for d in info.decorators)
+        )
+        if not props:
+            return value
+        call_node = node.__dict__.get("_property_call")
+        if call_node is None:
+            # one synthetic call per attribute node, so the call's events keep their key
+            call_node = node.__dict__["_property_call"] = ast.copy_location(ast.Call(func=node, args=[], keywords=[]), node)
+        out = value.replace(types=value.types - frozenset(props))
+        for t in props:
+            call = _Call(call_node, value, base, node.attr, [], {}, False)
+            out = join(out, self.project_call(self.a.index.functions[t[6:]], call, st, bound=True, consented_before=st.consented))
+        return out
 
     def _with_user_model(self, base: Val) -> Val:
         """`current_user` (Flask-Login) is an instance of the project's user model."""
@@ -2919,6 +2941,9 @@ class FunctionAnalyzer:
                     return reduced
             if method in k.clean_methods:
                 return combine([call.receiver.clean(), data.clean()])
+            if method == "item" and not call.args:
+                # `loss.item()`: the number in a one-element tensor or array
+                return _number_of(call.receiver)
             if call.receiver.field(ROWS) is not None and method in _ROW_FETCHES:
                 # rows of a query keep their columns (`cur.fetchall()`, `.fetchone()`)
                 return _element(call.receiver) if _ROW_FETCHES[method] else call.receiver.data_only()
