@@ -79,7 +79,10 @@ class ThirdPartyTransfer(Rule):
     Cloud Vision, Baidu, Tencent, Alibaba), and every network call that sends facial data
     to a known face-service host (Face++, Rekognition, Azure, Google Vision, Baidu,
     Tencent, Alibaba, Huawei, Kairos, Luxand endpoints called with an ordinary HTTP
-    client; the hosts are in `rules/catalogs/vendors.toml`). The finding names the vendor, the country where it is
+    client; the hosts are in `rules/catalogs/vendors.toml`), or, when the host is set at
+    run time (a client's `base_url` from the configuration), to a path only that vendor's
+    face API uses (Azure `/face/v1.0/...`, Face++ `/facepp/v3/...`, Baidu
+    `/rest/2.0/face/...`). The finding names the vendor, the country where it is
     established and, where the code shows it (`region_name`, a Tencent region, an Azure
     regional endpoint, a regional host name), the processing region. Enrolment calls
     (`index_faces`, `addUser`, `CreatePerson`, `add_face`...) are named as enrolment into
