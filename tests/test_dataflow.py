@@ -1884,3 +1884,85 @@ def test_reading_a_property_runs_it(tmp_path):
     }
     result = found(tmp_path, files)
     assert {f for f in result if f[2] in ("BIO006", "BIO003")} == {(p, l, "BIO006") for p, l in marked(files, "# BIO006")}
+
+
+def test_aiohttp_app_items_loops_over_literals_and_objects_in_tuples(tmp_path):
+    """An aiohttp application's items (`app["shift"] = shift`) are what handlers read from
+    `request.app["shift"]`; objects returned in a tuple keep their types when unpacked
+    (`vault, registry = _stores()`); a loop over items written in the code runs at least
+    once, so requiring consent for each purpose in it is a consent check."""
+    files = {
+        "cab/__init__.py": "",
+        "cab/consent.py": """
+            class ConsentRequired(Exception):
+                pass
+
+            class Registry:
+                def has(self, driver, purpose):
+                    return bool(driver) and purpose in ("identity", "monitoring")
+
+                def require(self, driver, purpose):
+                    if not self.has_consent(driver, purpose):
+                        raise ConsentRequired(driver)
+
+                def has_consent(self, driver, purpose):
+                    return self.has(driver, purpose)
+        """,
+        "cab/identity.py": """
+            import face_recognition
+
+            class Verifier:
+                def embed(self, frame):
+                    return face_recognition.face_encodings(frame)[0]  # BIO001
+        """,
+        "cab/dashboard.py": """
+            from aiohttp import web
+            from .consent import ConsentRequired
+
+            async def handover(request: web.Request) -> web.Response:
+                shift = request.app["shift"]
+                frame = await request.read()
+                try:
+                    for purpose in ("identity", "monitoring"):
+                        shift.registry.require(request.query["driver"], purpose)
+                except ConsentRequired:
+                    return web.json_response({"ok": False}, status=403)
+                shift.verifier.embed(frame)
+                return web.json_response({"ok": True})
+
+            async def calibrate(request: web.Request) -> web.Response:
+                shift = request.app["shift"]
+                shift.verifier.embed(await request.read())
+                return web.json_response({"ok": True})
+
+            def build_app(shift):
+                app = web.Application()
+                app["shift"] = shift
+                app.router.add_post("/handover", handover)
+                app.router.add_post("/calibrate", calibrate)
+                return app
+        """,
+        "cab/main.py": """
+            from dataclasses import dataclass
+            from aiohttp import web
+            from .consent import Registry
+            from .dashboard import build_app
+            from .identity import Verifier
+
+            @dataclass
+            class Shift:
+                registry: Registry
+                verifier: Verifier
+
+            def _services():
+                return Registry(), Verifier()
+
+            def main():
+                registry, verifier = _services()
+                web.run_app(build_app(Shift(registry, verifier)))
+        """,
+    }
+    bio001 = [f for f in run(tmp_path, files).findings if f.rule_id == "BIO001"]
+    # reached without consent from calibrate only: handover checks it in its loop
+    assert [(f.path, f.span.line) for f in bio001] == sorted(marked(files, "# BIO001"))
+    assert "calibrate" in bio001[0].message

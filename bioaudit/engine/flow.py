@@ -668,11 +668,14 @@ class FunctionAnalyzer:
             self.assign(node.target, element, s, None)
             return s
 
-        return self._loop(node, st, enter, lambda s: s, infinite=False)
+        # a loop over items written in the code runs at least once: `for purpose in
+        # (IDENTITY, MONITORING): consents.require(driver, purpose)` checks consent
+        once = isinstance(node.iter, (ast.Tuple, ast.List, ast.Set)) and bool(node.iter.elts) and not any(isinstance(e, ast.Starred) for e in node.iter.elts)
+        return self._loop(node, st, enter, lambda s: s, infinite=False, at_least_once=once)
 
     s_AsyncFor = s_For
 
-    def _loop(self, node, st: State, enter, leave, infinite: bool) -> State:
+    def _loop(self, node, st: State, enter, leave, infinite: bool, at_least_once: bool = False) -> State:
         self.loop_exits.append([])
         entry = st
         body_end = st
@@ -693,14 +696,14 @@ class FunctionAnalyzer:
             if all(body_end.env.get(n) == start.env.get(n) for n in read):
                 break
         breaks = self.loop_exits.pop()
-        exits = [leave(entry)] if not infinite else []
+        exits = [leave(entry)] if not infinite and not at_least_once else []
         if not body_end.dead and not infinite:
             exits.append(leave(body_end))
         exits.extend(breaks)
         after = join_states(exits, entry.gates) if exits else State(dict(entry.env), entry.consented, entry.gates, True)
         after = self.block(getattr(node, "orelse", []), after) if not after.dead else after
         if not after.dead:
-            after.consented = after.consented and entry.consented if not infinite else after.consented
+            after.consented = after.consented and entry.consented if not (infinite or at_least_once) else after.consented
             after.gates = entry.gates
         return after
 
@@ -1052,6 +1055,11 @@ class FunctionAnalyzer:
             self.action(target, frozenset({"login"}), st)
         if any(t == "inst:shelve.Shelf" for t in types):
             self.sink(target, "shelve", "storage", value, st, details={"store": key.const})
+        if isinstance(key.const, str):
+            for t in types:
+                if t.startswith("inst:") and t[5:] in self.k.shared_mappings:
+                    # `app["shift"] = shift` on an aiohttp application: what handlers read back
+                    self.a.write_state(("field", f"{SHARED_EXT}{t[5:]}", key.const), value, self)
         for t in types:
             if t.startswith("pinst:"):
                 self.a.write_state(("field", t[6:], "[]"), value, self)
@@ -1419,6 +1427,15 @@ class FunctionAnalyzer:
 
     def _keyed(self, base: Val, key: str, node: ast.AST | None = None) -> Val:
         """`base[key]` (or `base.get(key)`) for a key known as a constant."""
+        shared = [t[5:] for t in base.types if t.startswith("inst:") and t[5:] in self.k.shared_mappings]
+        if shared and isinstance(key, str):
+            # `request.app["shift"]`: what the application was given under that key
+            out = EMPTY
+            for name in shared:
+                stored = self.a.read_state(("field", f"{SHARED_EXT}{name}", key), self)
+                if stored is not None:
+                    out = join(out, stored)
+            return out
         if base.params and base.params == self._kwargs_param and not base.fields:
             # one keyword of the `**kwargs` parameter: what callers pass by that name
             index = keyword_param(str(key))
@@ -1543,7 +1560,8 @@ class FunctionAnalyzer:
         return out
 
     def e_List(self, node, st: State) -> Val:
-        values = [self._record_shape(self.expr(e, st)) for e in node.elts]
+        raw = [self.expr(e, st) for e in node.elts]
+        values = [self._record_shape(v) for v in raw]
         out = EMPTY
         for v in values:
             out = join(out, v.data_only())  # elements keep their shape: records in a list
@@ -1551,7 +1569,8 @@ class FunctionAnalyzer:
         if isinstance(node, ast.Tuple) and 1 < len(values) <= 8 and not any(isinstance(e, ast.Starred) for e in node.elts):
             # A tuple keeps its positions: `(enc, name)[1]` is the name, not the template;
             # and what each position is (`probe, age = engine.probe_with_age(img)`)
-            positions = tuple(sorted((str(i), v.data_only().replace(types=v.types) if v.types else v.data_only()) for i, v in enumerate(values)))
+            # (an object in a position stays that object: `vault, registry = _stores(cfg)`)
+            positions = tuple(sorted((str(i), v.data_only().replace(types=r.types) if r.types else v.data_only()) for i, (v, r) in enumerate(zip(values, raw))))
             out = bounded(Val(fields=positions, gates=out.gates, consent=out.consent))
         return out
 

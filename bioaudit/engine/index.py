@@ -127,9 +127,9 @@ class Syntax:
                         root = root.value
                     if type(root) is ast.Name:
                         deep.add((root.id, node.attr))
-            elif kind is ast.Assign and type(node.value) is ast.Name and any(type(t) is ast.Attribute for t in node.targets):
-                # `self.recorder = recorder`: the object kept decides what later calls on
-                # the attribute mean, as for a receiver
+            elif kind is ast.Assign and type(node.value) is ast.Name and any(type(t) in (ast.Attribute, ast.Subscript) for t in node.targets):
+                # `self.recorder = recorder`, `app["shift"] = shift`: the object kept
+                # decides what later calls on it mean, as for a receiver
                 receivers.add(node.value.id)
             elif kind is ast.Assign and type(node.value) is ast.Tuple and any(type(t) is ast.Tuple for t in node.targets):
                 # `self.repo, self.engine = repo, engine`: the same, pairwise

@@ -214,6 +214,9 @@ class Knowledge:
                 self.attributes[(table["of"], table["name"])] = table["type"]
         # a type whose instances are one of those shared objects (Litestar's `State`)
         self.shared_types = {table["type"]: table["is"] for table in sinks.get("shared-type", [])}
+        # objects shared by every request whose items are written in one place and read in
+        # another (aiohttp's `app["db"] = ...`, `request.app["db"]`)
+        self.shared_mappings = frozenset(table["type"] for table in sinks.get("shared-mapping", []))
         # what a framework passes as the first parameter of the functions it calls back
         self.handler_params = tuple((Globs(table["decorators"]), table["type"]) for table in sinks.get("handler-param", []))
         self.model_files = tuple(face.get("model-files", ()))
