@@ -1966,3 +1966,26 @@ def test_aiohttp_app_items_loops_over_literals_and_objects_in_tuples(tmp_path):
     # reached without consent from calibrate only: handover checks it in its loop
     assert [(f.path, f.span.line) for f in bio001] == sorted(marked(files, "# BIO001"))
     assert "calibrate" in bio001[0].message
+
+
+def test_every_point_of_a_mesh_rounded_is_still_the_mesh(tmp_path):
+    """`[[round(x, 5), round(y, 5)] for x, y in face.landmarks]` is the landmark mesh (a
+    single rounded coordinate is a number; a box is not landmarks)."""
+    files = {
+        "trip.py": """
+            import json
+            import sqlite3
+            import face_recognition
+
+            def record(db: sqlite3.Connection, img, consent):
+                if not consent:
+                    return
+                marks = face_recognition.face_landmarks(img)[0]["chin"]
+                box = face_recognition.face_locations(img)[0]
+                mesh = json.dumps([[round(x, 1), round(y, 1)] for x, y in marks])
+                db.execute("INSERT INTO samples (mesh) VALUES (?)", (mesh,))  # BIO004
+                db.execute("INSERT INTO boxes (top) VALUES (?)", (round(marks[0][0]),))
+                db.execute("INSERT INTO boxes (box) VALUES (?)", (json.dumps([int(v) for v in box]),))
+        """,
+    }
+    assert lines(tmp_path, files, "BIO004") == marked(files, "# BIO004")

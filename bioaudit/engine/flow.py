@@ -1597,8 +1597,10 @@ class FunctionAnalyzer:
     def _comprehension(self, node, st: State, elements: list[ast.expr]) -> Val:
         inner = st.copy()
         decided: Gates = frozenset()  # the elements kept are those the conditions decided
+        items: list[tuple[Val, set[str]]] = []  # each loop's elements and target names
         for gen in node.generators:
             iterable = self.expr(gen.iter, inner)
+            items.append((_element(iterable), _target_names(gen.target)))
             self.assign(gen.target, _element(iterable), inner, None)
             for cond in gen.ifs:
                 decided = gates_and(decided, self.expr(cond, inner).gates)
@@ -1609,6 +1611,12 @@ class FunctionAnalyzer:
             out = join(out, v.data_only() if len(elements) == 1 else v.flattened().data_only())
         if decided:
             out = out.replace(gates=gates_and(out.gates, decided))
+        if len(elements) == 1 and len(items) == 1 and _numbers_of_names(elements[0], items[0][1]):
+            # `[[round(x, 5), round(y, 5)] for x, y in face.landmarks]`: every point of
+            # the mesh, rounded, is still the mesh (one number alone is not)
+            kept = items[0][0].flattened().kinds & {"landmarks", "template"}
+            if kept:
+                out = join(out, Val(kinds=kept, trace=items[0][0].flattened().trace, conf=items[0][0].flattened().conf))
         return bounded(out)
 
     def e_ListComp(self, node, st: State) -> Val:
@@ -3453,6 +3461,21 @@ def _param_positions(value: Val, count: int) -> list[Val] | None:
     its own (see `param_part`)."""
     parts = [_part_of(value, f"[{i}]") for i in range(count)]
     return None if any(p is None for p in parts) else parts
+
+
+_NUMBER_CALLS = frozenset({"round", "float", "int", "abs"})
+
+
+def _numbers_of_names(node: ast.expr, names: set[str]) -> bool:
+    """Is `node` numbers made of the loop's own names (`round(x, 5)`, `[float(p.x), float(p.y)]`)?"""
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return bool(node.elts) and all(_numbers_of_names(e, names) for e in node.elts)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _NUMBER_CALLS and node.args:
+        root = node.args[0]
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id in names
+    return False
 
 
 def _positions(values: list[Val]) -> Val:
