@@ -1989,3 +1989,30 @@ def test_every_point_of_a_mesh_rounded_is_still_the_mesh(tmp_path):
         """,
     }
     assert lines(tmp_path, files, "BIO004") == marked(files, "# BIO004")
+
+
+def test_a_channel_flipped_view_of_a_parameter_is_the_parameter(tmp_path):
+    """`frame[:, :, ::-1]` handed to a face API makes the caller's `frame` a face image:
+    storing that frame (encrypted) where a template is computed is BIO009."""
+    files = {
+        "ident.py": """
+            from pathlib import Path
+            import cv2
+            import numpy as np
+            import face_recognition
+            from cryptography.fernet import Fernet
+
+            def probe(frame_bgr):
+                rgb = np.ascontiguousarray(frame_bgr[:, :, ::-1])
+                return face_recognition.face_encodings(rgb)[0]
+
+            def check(frame, key, consent):
+                if not consent:
+                    return None
+                template = probe(frame)
+                jpg = cv2.imencode(".jpg", frame)[1].tobytes()
+                Path("snap.jpg.enc").write_bytes(Fernet(key).encrypt(jpg))  # BIO009
+                return template
+        """,
+    }
+    assert lines(tmp_path, files, "BIO009") == marked(files, "# BIO009")

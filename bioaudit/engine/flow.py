@@ -1405,7 +1405,9 @@ class FunctionAnalyzer:
             kept = frozenset(t for t in base.field(MAPPED).types if t.startswith("tls:") or not t.startswith(_MARKER_TAGS))
             if kept:
                 value = value.replace(types=kept)  # objects kept by key (`clients[name]`) stay what they are
-        elif isinstance(node.slice, ast.Slice):
+        elif isinstance(node.slice, ast.Slice) or (isinstance(node.slice, ast.Tuple) and any(isinstance(e, ast.Slice) for e in node.slice.elts)):
+            # a slice, also of an array's axes (`frame[:, :, ::-1]`, the same picture in
+            # another channel order): the same data
             value = base.data_only()
         else:
             # an item of a parameter: a value callers' mappings or sequences hold
