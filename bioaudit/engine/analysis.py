@@ -751,14 +751,14 @@ class Analysis:
     def _is_entry(self, info: FunctionInfo) -> bool:
         k = self.knowledge
         for dec in info.decorators:
-            name = self._decorator_qualname(info.module, dec)
+            name = self.decorator_qualname(info.module, dec)
             if k.entry_decorators.match(name):
                 return True
         if info.cls is not None:
             return any(k.entry_classes.match(b) for b in self.external_bases(info.cls))
         return False
 
-    def _decorator_qualname(self, module: ModuleInfo, dec: ast.expr, reader: FunctionAnalyzer | None = None) -> str:
+    def decorator_qualname(self, module: ModuleInfo, dec: ast.expr, reader: FunctionAnalyzer | None = None) -> str:
         """`app.post` as `sanic.Sanic.post` when `app = Sanic(...)` (a reader is
         analysed again when the module's value of `app` changes)."""
         target = dec.func if isinstance(dec, ast.Call) else dec
@@ -772,8 +772,6 @@ class Analysis:
                     # `flask.Blueprint.route`, `sanic.Sanic.post` (`app = Sanic(...)`)
                     return t.partition(":")[2] + dotted[len(root):]
         return dotted
-
-    decorator_qualname = _decorator_qualname  # for the flow analysis
 
     def _guarded(self, info: FunctionInfo) -> bool:
         """A consent guard wraps every call of this function (decorator or dependency)."""
@@ -849,7 +847,7 @@ class Analysis:
         func = self.resolve_function(module, target)
         if func is not None:
             return self._wrapper_checks_consent(func)
-        name = self._decorator_qualname(module, dec)
+        name = self.decorator_qualname(module, dec)
         if self.knowledge.consent_decorators.match(name):
             return True
         if isinstance(dec, ast.Call):
@@ -871,14 +869,19 @@ class Analysis:
     def _route_guards(self, module: ModuleInfo, keywords: list[ast.keyword]) -> bool:
         """Litestar: `@post("/x", guards=[consent_guard])`, a guard that raises unless
         consent holds runs before the handler."""
-        for kw in keywords:
-            if kw.arg == "guards" and isinstance(kw.value, (ast.List, ast.Tuple)):
-                for guard in kw.value.elts:
-                    func = self.resolve_function(module, guard)
-                    summary = self.summaries.get(func.key) if func is not None else None
-                    if summary is not None and summary.enforces_consent:
-                        return True
-        return False
+        return any(
+            kw.arg == "guards" and isinstance(kw.value, (ast.List, ast.Tuple))
+            and any(self._enforces_consent(module, guard) for guard in kw.value.elts)
+            for kw in keywords
+        )
+
+    def _enforces_consent(self, module: ModuleInfo, node: ast.expr) -> bool | None:
+        """Whether the project function `node` names enforces consent (None: not one)."""
+        func = self.resolve_function(module, node)
+        if func is None:
+            return None
+        summary = self.summaries.get(func.key)
+        return bool(summary and summary.enforces_consent)
 
     def _router_guards(self, module: ModuleInfo, name: str) -> bool:
         """A FastAPI router or app whose every route runs a consent dependency: created
@@ -1037,10 +1040,9 @@ class Analysis:
         if not is_dependency_call(node):
             return False
         dep = node.args[0]
-        func = self.resolve_function(module, dep)
-        if func is not None:
-            summary = self.summaries.get(func.key)
-            return bool(summary and summary.enforces_consent)
+        enforces = self._enforces_consent(module, dep)
+        if enforces is not None:
+            return enforces
         return self.knowledge.consent_functions.match(_dotted(dep) or "")
 
     def resolve_function(self, module: ModuleInfo, node: ast.expr, reader: FunctionAnalyzer | None = None) -> FunctionInfo | None:

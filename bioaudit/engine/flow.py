@@ -3465,7 +3465,7 @@ def _param_positions(value: Val, count: int) -> list[Val] | None:
     return None if any(p is None for p in parts) else parts
 
 
-_NUMBER_CALLS = frozenset({"round", "float", "int", "abs"})
+_NUMBER_CALLS = frozenset(_NUMERIC_BUILTINS) - {"sum"}  # a sum of a point's coordinates is not the point
 
 
 def _numbers_of_names(node: ast.expr, names: set[str]) -> bool:
